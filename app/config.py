@@ -1,0 +1,65 @@
+"""The area a deployment serves, read from a TOML file (see area.toml)."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_AREA_FILE = PROJECT_ROOT / "area.toml"
+
+
+class ConfigError(Exception):
+    """The area configuration is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    lad_code: str
+    postcode_areas: tuple[str, ...]
+    focus_wards: tuple[str, ...]
+    map_centre: tuple[float, float]
+    map_zoom: int
+    assets_csv: Path
+    wards_dir: Path
+    live_postcodes: Path | None = None
+    attribution: tuple[str, ...] = ()
+    source_file: Path | None = field(default=None, compare=False)
+
+
+def area_file_from_env() -> Path:
+    """Return the area file named by ASSETMAP_AREA, or the bundled default."""
+    return Path(os.environ.get("ASSETMAP_AREA") or DEFAULT_AREA_FILE)
+
+
+def load_area(path: str | Path | None = None) -> Area:
+    """Read an area TOML file; relative data paths are resolved against its folder."""
+    path = Path(path) if path else area_file_from_env()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"area file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"area file {path} is not valid TOML: {exc}") from None
+    base = path.resolve().parent
+    try:
+        area, data = raw["area"], raw["data"]
+        centre = area["map_centre"]
+        live = data.get("live_postcodes")
+        return Area(
+            name=str(area["name"]),
+            lad_code=str(area["lad_code"]),
+            postcode_areas=tuple(str(a).upper() for a in area["postcode_areas"]),
+            focus_wards=tuple(str(w) for w in area.get("focus_wards", [])),
+            map_centre=(float(centre[0]), float(centre[1])),
+            map_zoom=int(area.get("map_zoom", 12)),
+            assets_csv=base / data["assets"],
+            wards_dir=base / data["wards"],
+            live_postcodes=base / live if live else None,
+            attribution=tuple(raw.get("attribution", {}).get("lines", [])),
+            source_file=path,
+        )
+    except KeyError as exc:
+        raise ConfigError(f"area file {path} is missing the setting {exc.args[0]!r}") from None
