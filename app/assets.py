@@ -141,6 +141,8 @@ def parse_asset_csv(text: str, name: str = "the file") -> AssetFile:
             rows.append(RawRow(start, values, cells))
     except csv.Error as exc:
         raise CsvFileError(f"{name}: row {line}: {exc}") from None
+    if not rows:
+        raise CsvFileError(f"{name} has a header row but no assets under it")
     return AssetFile(header, rows, columns, extras)
 
 

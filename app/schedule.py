@@ -77,12 +77,12 @@ def _day(word: str, entry: str) -> int:
 
 
 def _parse_days(text: str, entry: str) -> tuple[int, ...]:
-    compact = re.sub(r"\s+", "", text).lower()
-    if compact in ("daily", "everyday"):
+    compact = re.sub(r"\s+", "", text)
+    if compact.lower() in ("daily", "everyday"):
         return tuple(range(7))
-    if compact == "weekdays":
+    if compact.lower() == "weekdays":
         return tuple(range(5))
-    if compact == "weekends":
+    if compact.lower() == "weekends":
         return (5, 6)
     days: set[int] = set()
     for part in compact.split(","):

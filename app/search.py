@@ -26,8 +26,9 @@ def find_assets(db: sqlite_utils.Database, q: str | None = None, category: str |
         where.append("assets.ward_code = :ward_code")
         params["ward_code"] = ward_code
     columns = ", ".join(f"assets.{c}" for c in PUBLIC_COLUMNS)
-    if q and q.strip():
-        fts_query = db.quote_fts(q.strip())
+    # Quoting turns every word into a literal phrase; text with no words quotes to nothing.
+    fts_query = db.quote_fts(q.strip()) if q and q.strip() else ""
+    if fts_query:
         params["query"] = fts_query
         base = ("from assets join assets_fts on assets_fts.rowid = assets.rowid "
                 "where assets_fts match :query" + "".join(f" and {w}" for w in where))
@@ -75,6 +76,3 @@ def wards_geojson(db: sqlite_utils.Database) -> dict:
     ]
     return {"type": "FeatureCollection", "features": features}
 
-
-def outside_area_count(db: sqlite_utils.Database) -> int:
-    return db.execute("select count(*) from assets where outside_area").fetchone()[0]

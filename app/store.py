@@ -114,7 +114,9 @@ def connect(db_path: str | Path, readonly: bool = False) -> sqlite_utils.Databas
 def decode_asset(row: dict) -> dict:
     """Turn an assets-table row into plain Python values (JSON columns decoded)."""
     asset = dict(row)
-    for column in ("sessions", "extra", "warnings"):
-        asset[column] = json.loads(asset[column]) if asset.get(column) else ([] if column != "extra" else {})
-    asset["outside_area"] = bool(asset.get("outside_area"))
+    for column, empty in (("sessions", []), ("extra", {}), ("warnings", [])):
+        if column in asset:
+            asset[column] = json.loads(asset[column]) if asset[column] else empty
+    if "outside_area" in asset:
+        asset["outside_area"] = bool(asset["outside_area"])
     return asset

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Time the full build against a bare pandas + shapely baseline on synthetic asset CSVs.
+
+Each CSV has N rows at real live Leicester postcodes (seeded, so runs are comparable). The
+baseline does only the essential work: read the CSV, join postcodes to coordinates and put
+each point in a ward; no validation and no SQLite. Both sides run warm, best of --repeat.
+Exits non-zero if any build rejected a row.
+
+\b
+Example:
+    python scripts/bench_build.py --sizes 1000,10000,100000 --repeat 3
+"""
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.assets import CATEGORIES  # noqa: E402
+from app.config import load_area  # noqa: E402
+from app.geocode import BNG, _area_table  # noqa: E402
+from app.pipeline import build  # noqa: E402
+from app.wards import load_wards  # noqa: E402
+
+HEADER = ["id", "name", "category", "description", "postcode", "schedule", "source", "source_date"]
+
+
+def write_assets(path: Path, n: int, postcodes: list[str]) -> None:
+    """Write an asset CSV of n rows at postcodes picked from the given list."""
+    rng = random.Random(42)  # the same rows on every run, so timings compare
+    slugs = list(CATEGORIES)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(n):
+            writer.writerow([f"bench-{i}", f"Benchmark asset {i}", slugs[i % len(slugs)],
+                             "Synthetic row for benchmarking", rng.choice(postcodes),
+                             "Thu 10:00-12:00" if i % 3 == 0 else "", "benchmark", "2026"])
+
+
+def best_of(repeat: int, fn):
+    """Run fn repeat times; return the fastest time in seconds and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def postcode_frame() -> pd.DataFrame:
+    """Turn the pipeline's cached LE postcode table into a DataFrame keyed by spaced postcode."""
+    table = _area_table("LE")
+    keys = list(table)
+    return pd.DataFrame({
+        "pcd": [f"{k[:-3]} {k[-3:]}" for k in keys],
+        "easting": [table[k][0] for k in keys],
+        "northing": [table[k][1] for k in keys],
+    })
+
+
+def baseline(csv_path: Path, directory: pd.DataFrame, tree: shapely.STRtree) -> int:
+    """Read, join and place the CSV's rows the bare way; return how many got a ward."""
+    assets = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    merged = assets.merge(directory, left_on="postcode", right_on="pcd", how="inner")
+    points = shapely.points(merged["easting"].to_numpy(), merged["northing"].to_numpy())
+    point_index, ward_index = tree.query(points, predicate="intersects")
+    # np.unique's first index per point is its first hit, as the build keeps one ward a point.
+    _, first = np.unique(point_index, return_index=True)
+    return len(ward_index[first])
+
+
+@click.command(help=__doc__)
+@click.option("--sizes", default="1000,10000,100000", show_default=True,
+              help="Comma-separated row counts to benchmark.")
+@click.option("--repeat", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Runs per measurement; the fastest is reported.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Folder for the CSVs and databases (default: a new temporary folder).")
+def main(sizes, repeat, out_dir):
+    sizes = sorted(int(s) for s in sizes.split(",") if s.strip())
+    out = Path(out_dir or tempfile.mkdtemp(prefix="bench-build-"))
+    out.mkdir(parents=True, exist_ok=True)
+    area = load_area()
+    with open(area.live_postcodes, encoding="utf-8", newline="") as handle:
+        live = sorted({row["pcd"].strip() for row in csv.DictReader(handle)})
+
+    click.echo(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    click.echo(f"files in {out}; best of {repeat}")
+    paths = {}
+    for n in sizes:
+        paths[n] = out / f"assets-{n}.csv"
+        write_assets(paths[n], n, live)
+
+    def run_build(n):
+        db = out / f"bench-{n}.sqlite"
+        db.unlink(missing_ok=True)  # a fresh database each time, as a first deploy would have
+        return build(area, db, assets_csv=paths[n])
+
+    # Warm-up: the first build loads the postcode directory into _area_table's cache.
+    run_build(sizes[0])
+    # The baseline's inputs come from the same warm cache and are prepared outside the clock.
+    directory = postcode_frame()
+    wards = load_wards(area.wards_dir).to_crs(BNG)
+    tree = shapely.STRtree(wards.geometry.to_numpy())
+
+    rows, failed = [], False
+    for n in sizes:
+        build_s, report = best_of(repeat, lambda: run_build(n))
+        base_s, placed = best_of(repeat, lambda: baseline(paths[n], directory, tree))
+        assert placed > 0.99 * n, f"baseline placed only {placed} of {n} rows in a ward"
+        failed |= report.rejected > 0
+        rows.append((n, build_s, base_s, report.imported, report.rejected, report.warned))
+
+    click.echo(f"{'N':>8} {'build s':>9} {'build rows/s':>13} {'base s':>8} {'base rows/s':>12} "
+               f"{'ratio':>7} {'imported':>9} {'rejected':>9} {'warned':>7}")
+    for n, build_s, base_s, imported, rejected, warned in rows:
+        click.echo(f"{n:>8} {build_s:>9.3f} {n / build_s:>13,.0f} {base_s:>8.3f} {n / base_s:>12,.0f} "
+                   f"{build_s / base_s:>7.1f} {imported:>9} {rejected:>9} {warned:>7}")
+    if failed:
+        raise click.ClickException("a build rejected rows; the timings do not measure a clean import")
+
+
+if __name__ == "__main__":
+    main()
