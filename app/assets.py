@@ -76,17 +76,26 @@ class Problem:
 
 @dataclass
 class RawRow:
-    row: int                 # spreadsheet row number of the row's first line
-    values: dict[str, str]   # by original header name
-    cells: list[str]         # the row exactly as read, for the rejects file
+    row: int          # spreadsheet row number of the row's first line
+    cells: list[str]  # the row exactly as read
 
 
 @dataclass
 class AssetFile:
     header: list[str]
     rows: list[RawRow]
-    columns: dict[str, str]  # contract column -> header as written in the file
-    extras: list[str]        # headers outside the contract, kept as they are
+    columns: dict[str, int]       # contract column -> its position in the header
+    extras: list[tuple[str, int]]  # headers outside the contract, kept as they are
+
+    def values(self, raw: RawRow) -> dict[str, str]:
+        """Return a row's contract values, keyed by contract column."""
+        cells, width = raw.cells, len(raw.cells)
+        return {c: cells[i] for c, i in self.columns.items() if i < width}
+
+    def extra_values(self, raw: RawRow) -> dict[str, str]:
+        """Return a row's non-empty values in columns outside the contract."""
+        cells, width = raw.cells, len(raw.cells)
+        return {h: cells[i] for h, i in self.extras if i < width and cells[i]}
 
 
 def decode_csv_bytes(data: bytes, name: str = "the file") -> str:
@@ -112,14 +121,14 @@ def parse_asset_csv(text: str, name: str = "the file") -> AssetFile:
     except csv.Error as exc:
         raise CsvFileError(f"{name}: cannot read the header row: {exc}") from None
     header = [h.strip() for h in header]
-    columns: dict[str, str] = {}
-    extras: list[str] = []
-    for h in header:
+    columns: dict[str, int] = {}
+    extras: list[tuple[str, int]] = []
+    for index, h in enumerate(header):
         key = h.lower().replace(" ", "_")
         if key in COLUMNS and key not in columns:
-            columns[key] = h
+            columns[key] = index
         elif h:
-            extras.append(h)
+            extras.append((h, index))
     missing = [c for c in ("name", "category") if c not in columns]
     if missing:
         raise CsvFileError(
@@ -135,10 +144,8 @@ def parse_asset_csv(text: str, name: str = "the file") -> AssetFile:
     try:
         for cells in reader:
             start, line = line, reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue  # blank lines are not assets
-            values = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
-            rows.append(RawRow(start, values, cells))
+            if any(cells) and any(c.strip() for c in cells):  # blank lines are not assets
+                rows.append(RawRow(start, cells))
     except csv.Error as exc:
         raise CsvFileError(f"{name}: row {line}: {exc}") from None
     if not rows:
@@ -158,7 +165,7 @@ def read_asset_file(path: str | Path) -> AssetFile:
 
 def category_slug(text: str) -> str | None:
     """Return the category slug for a slug or label in any case, or None."""
-    return _CATEGORY_LOOKUP.get(_category_key(text))
+    return _CATEGORY_LOOKUP.get(text) or _CATEGORY_LOOKUP.get(_category_key(text))
 
 
 def parse_date(text: str) -> date:
@@ -199,13 +206,15 @@ def validate_row(values: dict[str, str], row: int | None = None, today: date | N
     def warn(column, message):
         problems.append(Problem(row, column, message, "warning"))
 
-    clean = {c: (values.get(c) or "").strip() for c in COLUMNS}
-    for column, value in clean.items():
-        limit = MAX_LENGTHS.get(column, DEFAULT_MAX_LENGTH)
-        if len(value) > limit:
-            error(column, f"is {len(value)} characters long; the most allowed is {limit}")
+    clean = dict.fromkeys(COLUMNS, "")
+    for column, value in values.items():
+        if value and column in clean:
+            value = clean[column] = value.strip()
+            limit = MAX_LENGTHS.get(column, DEFAULT_MAX_LENGTH)
+            if len(value) > limit:
+                error(column, f"is {len(value)} characters long; the most allowed is {limit}")
 
-    record: dict = dict(clean)
+    record: dict = clean  # the validated values, normalised below
     if not clean["name"]:
         error("name", "is empty; every asset needs a name")
 
@@ -262,11 +271,14 @@ def validate_row(values: dict[str, str], row: int | None = None, today: date | N
     if not has_place and not any(p.column in ("lat", "lon", "postcode") for p in problems):
         error("postcode", "no postcode, lat/lon or ward is given; we need at least one to place the asset")
 
+    record["sessions"] = ()
     if clean["schedule"]:
         try:
-            record["schedule"] = format_schedule(parse_schedule(clean["schedule"]))
+            record["sessions"] = parse_schedule(clean["schedule"])
         except ScheduleError as exc:
             error("schedule", str(exc))
+        else:
+            record["schedule"] = format_schedule(record["sessions"])
 
     if clean["last_verified"]:
         try:

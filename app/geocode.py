@@ -26,6 +26,7 @@ class InvalidPostcode(ValueError):
     """Text that is not in the shape of a UK postcode."""
 
 
+@lru_cache(maxsize=65536)
 def normalise_postcode(text: str) -> str:
     """Return a postcode in standard form ('LE5 5AA'), or raise InvalidPostcode saying why."""
     compact = _SPACES.sub("", text or "").upper()

@@ -6,11 +6,13 @@ Each stage adds to the row's record and never reads back what a later stage writ
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -21,7 +23,6 @@ from . import store
 from .assets import CATEGORIES, COLUMNS, AssetFile, Problem, read_asset_file, validate_row
 from .config import Area
 from .geocode import BNG, PostcodeDirectory, bng_to_wgs84, postcode_area, wgs84_to_bng
-from .schedule import parse_schedule
 from .wards import WARDS_FILE, assign_wards, load_wards, simplified_geometries, slugify
 
 # A postcode this far from given coordinates probably belongs to another place.
@@ -101,6 +102,18 @@ def build(area: Area, db_path: str | Path, assets_csv: str | Path | None = None,
     today = today or date.today()
     directory = directory or PostcodeDirectory()
 
+    # The build makes hundreds of thousands of small containers and frees none until the end;
+    # the cyclic garbage collector would only rescan them over and over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory) -> Report:
     asset_file = read_asset_file(assets_csv)
     wards = load_wards(wards_dir)
     report = Report(str(assets_csv), rows_read=len(asset_file.rows))
@@ -126,9 +139,10 @@ def build(area: Area, db_path: str | Path, assets_csv: str | Path | None = None,
 
     ward_names = dict(zip(wards["ward_code"], wards["ward_name"]))
     assets = [_asset_row(records[i], problems_by_row[i], ward_names) for i in kept]
-    report.by_category = dict(Counter(a["category"] for a in assets))
-    report.by_precision = dict(Counter(a["location_precision"] for a in assets))
-    report.outside_area = sum(a["outside_area"] for a in assets)
+    column = {name: i for i, name in enumerate(store.ASSET_COLUMNS)}
+    report.by_category = dict(Counter(a[column["category"]] for a in assets))
+    report.by_precision = dict(Counter(a[column["location_precision"]] for a in assets))
+    report.outside_area = sum(a[column["outside_area"]] for a in assets)
 
     build_row = {
         "id": 1,
@@ -153,14 +167,12 @@ def build(area: Area, db_path: str | Path, assets_csv: str | Path | None = None,
 
 def _validate(asset_file: AssetFile, today: date):
     records, problems_by_row = [], []
-    columns = asset_file.columns
     width = len(asset_file.header)
     for raw in asset_file.rows:
-        values = {c: raw.values.get(h, "") for c, h in columns.items()}
-        checked = validate_row(values, raw.row, today)
+        checked = validate_row(asset_file.values(raw), raw.row, today)
         record = checked.record
         record["row"] = raw.row
-        record["extra"] = {h: raw.values[h] for h in asset_file.extras if raw.values.get(h)}
+        record["extra"] = asset_file.extra_values(raw) if asset_file.extras else {}
         problems = checked.problems
         if len(raw.cells) > width:
             problems.append(Problem(raw.row, None, f"has {len(raw.cells)} cells but the header has "
@@ -171,7 +183,7 @@ def _validate(asset_file: AssetFile, today: date):
 
 
 def _rejected(problems: list[Problem]) -> bool:
-    return any(p.severity == "error" for p in problems)
+    return bool(problems) and any(p.severity == "error" for p in problems)
 
 
 def _check_ids(records, problems_by_row) -> None:
@@ -203,7 +215,7 @@ def _geocode(records, problems_by_row, directory: PostcodeDirectory, area: Area)
         if postcode:
             if hit is None:
                 message = f"{postcode} is not in the ONS Postcode Directory: check it for typos (it may be new or mistyped)"
-            elif np.isnan(hit.easting):
+            elif hit.easting != hit.easting:  # NaN: listed without a grid reference
                 message = f"{postcode} is in the ONS Postcode Directory but has no location (it may be terminated or non-geographic)"
             else:
                 message = None
@@ -339,37 +351,31 @@ def _flag_duplicates(records, problems_by_row) -> None:
             taken.add(candidate)
 
 
-def _asset_row(record: dict, problems: list[Problem], ward_names: dict) -> dict:
+def _asset_row(record: dict, problems: list[Problem], ward_names: dict) -> tuple:
+    """Return the assets-table row for a record, in store.ASSET_COLUMNS order."""
     hide = record.get("hide_point") or record["precision"] == "ward"
-    sessions = [s.as_dict() for s in parse_schedule(record["schedule"])] if record["schedule"] else []
     ward_code = record.get("ward_code")
-    return {
-        "id": record["id"],
-        "name": record["name"],
-        "category": record["category"],
-        "category_label": CATEGORIES[record["category"]],
-        "description": record["description"],
-        "address": record["address"],
-        "postcode": record["postcode"],
-        "lat": None if hide else record["lat"],
-        "lon": None if hide else record["lon"],
-        "easting": None if hide else record["easting"],
-        "northing": None if hide else record["northing"],
-        "ward_code": ward_code,
-        "ward_name": ward_names.get(ward_code),
-        "location_precision": "ward" if hide else record["precision"],
-        "outside_area": int(bool(record.get("outside_area"))),
-        "nearest_ward_code": record.get("nearest_ward_code"),
-        "nearest_ward_m": record.get("nearest_ward_m"),
-        "schedule": record["schedule"],
-        "sessions": json.dumps(sessions),
-        **{c: record[c] for c in ("contact_phone", "contact_email", "website", "cost", "languages",
-                                  "accessibility", "audience", "source", "source_date", "last_verified")},
-        "extra": json.dumps(record["extra"], ensure_ascii=False, sort_keys=True),
-        "source_row": record["row"],
-        "warnings": json.dumps([p.message if not p.column else f"{p.column}: {p.message}" for p in problems],
-                               ensure_ascii=False),
-    }
+    category = record["category"]
+    return (
+        record["id"], record["name"], category, CATEGORIES[category], record["description"],
+        record["address"], record["postcode"],
+        None if hide else record["lat"], None if hide else record["lon"],
+        None if hide else record["easting"], None if hide else record["northing"],
+        ward_code, ward_names.get(ward_code), "ward" if hide else record["precision"],
+        int(bool(record.get("outside_area"))), record.get("nearest_ward_code"), record.get("nearest_ward_m"),
+        record["schedule"], _sessions_json(record["sessions"]),
+        record["contact_phone"], record["contact_email"], record["website"], record["cost"],
+        record["languages"], record["accessibility"], record["audience"], record["source"],
+        record["source_date"], record["last_verified"],
+        json.dumps(record["extra"], ensure_ascii=False, sort_keys=True) if record["extra"] else "{}",
+        record["row"],
+        json.dumps([str(Problem(None, p.column, p.message)) for p in problems], ensure_ascii=False) if problems else "[]",
+    )
+
+
+@lru_cache(maxsize=4096)
+def _sessions_json(sessions: tuple) -> str:
+    return json.dumps([s.as_dict() for s in sessions])
 
 
 def _ward_rows(wards, area: Area) -> list[dict]:
@@ -406,5 +412,5 @@ def _write_rejects(path: Path, asset_file: AssetFile, rejected_rows, problems_by
         for index in rejected_rows:
             raw = asset_file.rows[index]
             reasons = "; ".join(str(p) for p in problems_by_row[index] if p.severity == "error")
-            cells = list(raw.cells) + [""] * (len(header) - len(raw.cells))
+            cells = raw.cells + [""] * (len(header) - len(raw.cells))
             writer.writerow(cells + [reasons])

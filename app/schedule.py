@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -104,7 +105,8 @@ def _time(hours: str, minutes: str, entry: str) -> str:
     return f"{h:02d}:{m:02d}"
 
 
-def parse_schedule(text: str) -> list[Session]:
+@lru_cache(maxsize=4096)
+def parse_schedule(text: str) -> tuple[Session, ...]:
     """Read a schedule string into sessions, or raise ScheduleError saying what is wrong."""
     sessions = []
     for raw in (text or "").split(";"):
@@ -128,10 +130,11 @@ def parse_schedule(text: str) -> list[Session]:
             if end <= start:
                 raise ScheduleError(f"in '{entry}' the end time {end} is not after the start time {start}")
         sessions.append(Session(days, ordinals, start, end))
-    return sessions
+    return tuple(sessions)
 
 
-def format_schedule(sessions: list[Session]) -> str:
+@lru_cache(maxsize=4096)
+def format_schedule(sessions: tuple[Session, ...]) -> str:
     """Write sessions in the canonical short form ('Thu 10:00-12:00; 1st Sat 14:00-16:00')."""
     return "; ".join(s.as_text() for s in sessions)
 

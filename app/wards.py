@@ -224,10 +224,14 @@ def assign_wards(wards: gpd.GeoDataFrame, eastings, northings, crs=BNG) -> WardA
     assert points.crs.equals(polygons.crs), "points and wards must share a CRS"
     if not points.crs.is_projected:
         raise ValueError("ward assignment needs a projected CRS (metres)")
-    hits = gpd.sjoin(points, polygons, how="inner", predicate="intersects")
-    first = hits.sort_values(["point", "ward_code"]).drop_duplicates("point")
+    point_index, ward_index = polygons.sindex.query(points.geometry, predicate="intersects")
+    codes = polygons["ward_code"].to_numpy()
+    # Several hits for one point mean it lies on a boundary: keep the lowest ward code.
+    order = np.lexsort((codes[ward_index], point_index))
+    point_index, ward_index = point_index[order], ward_index[order]
+    first = np.unique(point_index, return_index=True)[1]
     ward_code = np.full(n, None, dtype=object)
-    ward_code[first["point"].to_numpy()] = first["ward_code"].to_numpy()
+    ward_code[point_index[first]] = codes[ward_index[first]]
     outside = np.array([c is None for c in ward_code], dtype=bool)
     nearest = np.full(n, None, dtype=object)
     distance = np.full(n, np.nan)

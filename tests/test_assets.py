@@ -78,9 +78,11 @@ def test_doubtful_values_are_warnings(values, column):
 def test_unknown_columns_are_kept_and_headers_are_forgiving():
     text = "Name,Category,Post code,Postcode,Volunteer lead\nLunch club,Group or activity,x,LE5 5AA,Asha\n"
     parsed = parse_asset_csv(text)
-    assert parsed.columns == {"name": "Name", "category": "Category", "postcode": "Postcode"}
-    assert parsed.extras == ["Post code", "Volunteer lead"]
-    assert parsed.rows[0].values["Volunteer lead"] == "Asha"
+    assert parsed.columns == {"name": 0, "category": 1, "postcode": 3}
+    assert parsed.extras == [("Post code", 2), ("Volunteer lead", 4)]
+    row = parsed.rows[0]
+    assert parsed.values(row) == {"name": "Lunch club", "category": "Group or activity", "postcode": "LE5 5AA"}
+    assert parsed.extra_values(row) == {"Post code": "x", "Volunteer lead": "Asha"}
 
 
 def test_row_numbers_follow_the_spreadsheet():

@@ -22,10 +22,10 @@ def test_parse_and_format(text, canonical):
 
 
 def test_parsed_sessions():
-    assert parse_schedule("Thu 10:00-12:00; 1st Sat 14:00-16:00") == [
+    assert parse_schedule("Thu 10:00-12:00; 1st Sat 14:00-16:00") == (
         Session((3,), (), "10:00", "12:00"),
         Session((5,), ("1st",), "14:00", "16:00"),
-    ]
+    )
 
 
 @pytest.mark.parametrize("text, says", [
