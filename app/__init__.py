@@ -20,13 +20,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE=str(Path(app.instance_path) / "assetmap.db"),
         AREA_FILE=str(area_file_from_env()),
-        JSON_SORT_KEYS=False,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("ASSETMAP")
     else:
         app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # keep fields in the order the API documents them
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["AREA"] = load_area(app.config["AREA_FILE"])
 
