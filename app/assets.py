@@ -16,16 +16,22 @@ from pathlib import Path
 from .geocode import InvalidPostcode, in_uk, normalise_postcode
 from .schedule import ScheduleError, format_schedule, parse_schedule
 
+
+def N_(text: str) -> str:
+    """Mark a string for translation where it is defined; it is translated where shown."""
+    return text
+
+# Labels are English; the web pages translate them (N_ marks them for the translators).
 CATEGORIES = {
-    "group_activity": "Group or activity",
-    "community_centre": "Community centre or venue",
-    "library": "Library",
-    "listening_bench": "Listening bench",
-    "cafe": "Café",
-    "faith_centre": "Faith centre",
-    "park": "Park or green space",
-    "advice_support": "Advice or support service",
-    "health_service": "GP practice or health service",
+    "group_activity": N_("Group or activity"),
+    "community_centre": N_("Community centre or venue"),
+    "library": N_("Library"),
+    "listening_bench": N_("Listening bench"),
+    "cafe": N_("Café"),
+    "faith_centre": N_("Faith centre"),
+    "park": N_("Park or green space"),
+    "advice_support": N_("Advice or support service"),
+    "health_service": N_("GP practice or health service"),
 }
 
 PRECISIONS = ("exact", "postcode", "ward")

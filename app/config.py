@@ -26,6 +26,7 @@ class Area:
     wards_dir: Path
     live_postcodes: Path | None = None
     attribution: tuple[str, ...] = ()
+    timezone: str = "Europe/London"
     source_file: Path | None = field(default=None, compare=False)
 
 
@@ -59,6 +60,7 @@ def load_area(path: str | Path | None = None) -> Area:
             wards_dir=base / data["wards"],
             live_postcodes=base / live if live else None,
             attribution=tuple(raw.get("attribution", {}).get("lines", [])),
+            timezone=str(area.get("timezone", "Europe/London")),
             source_file=path,
         )
     except KeyError as exc:

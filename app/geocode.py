@@ -66,7 +66,7 @@ class PostcodeLocation:
 
 
 @lru_cache(maxsize=None)
-def _area_table(area: str) -> dict[str, tuple[float, float, str]]:
+def area_postcodes(area: str) -> dict[str, tuple[float, float, str]]:
     """Load one postcode area from the ONS Postcode Directory: compact postcode -> (E, N, LAD).
 
     The directory ships one file per first letter; we read that file once and keep only the
@@ -106,7 +106,7 @@ class PostcodeDirectory:
             if postcode in results:
                 continue
             compact = postcode.replace(" ", "")
-            table = _area_table(postcode_area(postcode))
+            table = area_postcodes(postcode_area(postcode))
             hit = table.get(compact)
             results[postcode] = None if hit is None else PostcodeLocation(postcode, *hit)
         return results

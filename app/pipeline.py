@@ -22,7 +22,7 @@ import shapely
 from . import store
 from .assets import CATEGORIES, COLUMNS, AssetFile, Problem, read_asset_file, validate_row
 from .config import Area
-from .geocode import BNG, PostcodeDirectory, bng_to_wgs84, postcode_area, wgs84_to_bng
+from .geocode import BNG, PostcodeDirectory, area_postcodes, bng_to_wgs84, wgs84_to_bng
 from .wards import WARDS_FILE, assign_wards, load_wards, simplified_geometries, slugify
 
 # A postcode this far from given coordinates probably belongs to another place.
@@ -155,7 +155,8 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
     }
     problem_rows = [{"build_id": 1, "row": p.row, "column": p.column, "severity": p.severity,
                      "message": p.message} for p in report.problems]
-    store.write_database(db_path, assets, _ward_rows(wards, area), build_row, problem_rows)
+    store.write_database(db_path, assets, _ward_rows(wards, area), build_row, problem_rows,
+                         _postcode_rows(area, wards))
 
     if rejected_rows:
         _write_rejects(rejects_path, asset_file, rejected_rows, problems_by_row)
@@ -399,6 +400,23 @@ def _ward_rows(wards, area: Area) -> list[dict]:
             "geometry_simplified": shapely.to_geojson(simple.iloc[i]),
         })
     return rows
+
+
+def _postcode_rows(area: Area, wards) -> list[tuple]:
+    """Every located postcode in the area's postcode areas, with lat/lon and ward."""
+    keys, eastings, northings = [], [], []
+    for postcode_area_letters in area.postcode_areas:
+        for compact, (easting, northing, _lad) in area_postcodes(postcode_area_letters).items():
+            if easting == easting:  # skip postcodes with no grid reference (NaN)
+                keys.append(f"{compact[:-3]} {compact[-3:]}")
+                eastings.append(easting)
+                northings.append(northing)
+    if not keys:
+        return []
+    lats, lons = bng_to_wgs84(eastings, northings)
+    placed = assign_wards(wards, eastings, northings, crs=BNG)
+    return list(zip(keys, np.round(lats, 6).tolist(), np.round(lons, 6).tolist(), eastings, northings,
+                    placed.ward_code.tolist()))
 
 
 def _write_rejects(path: Path, asset_file: AssetFile, rejected_rows, problems_by_row) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -139,34 +140,46 @@ def format_schedule(sessions: tuple[Session, ...]) -> str:
     return "; ".join(s.as_text() for s in sessions)
 
 
-def _clock(hhmm: str) -> str:
-    h, m = int(hhmm[:2]), int(hhmm[3:])
-    if (h, m) == (12, 0):
-        return "12 noon"
-    if (h, m) == (0, 0):
-        return "midnight"
-    suffix = "am" if h < 12 else "pm"
-    h12 = h % 12 or 12
-    return f"{h12}{suffix}" if m == 0 else f"{h12}:{m:02d}{suffix}"
+def _ordinal_matches(ordinals: tuple[str, ...], day: date) -> bool:
+    if not ordinals:
+        return True
+    nth = (day.day - 1) // 7 + 1
+    last = (day + timedelta(days=7)).month != day.month
+    return any(o == "last" and last or o != "last" and int(o[0]) == nth for o in ordinals)
 
 
-def describe_session(session: Session) -> str:
-    """Say a session in plain English: 'Every Thursday, 10am to 12 noon'."""
-    names = [DAY_NAMES[d] for d in session.days]
-    if session.days == tuple(range(7)):
-        days = "day"
-    elif len(names) > 2 and session.days == tuple(range(session.days[0], session.days[-1] + 1)):
-        days = f"{names[0]} to {names[-1]}"
-    else:
-        days = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
-    if session.ordinals:
-        ords = [("last" if o == "last" else o) for o in session.ordinals]
-        ordinal = " and ".join([", ".join(ords[:-1]), ords[-1]] if len(ords) > 1 else ords)
-        text = f"The {ordinal} {days} of the month"
-    else:
-        text = f"Every {days}"
-    if session.start:
-        text += f", {_clock(session.start)} to {_clock(session.end)}"
-    else:
-        text += " (times not known)"
-    return text
+def occurs_on(session: Session, day: date) -> bool:
+    """Say whether a session happens on a date (its weekday and, if monthly, its ordinal)."""
+    return day.weekday() in session.days and _ordinal_matches(session.ordinals, day)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    day: date
+    start: str | None
+    end: str | None
+    now: bool = False  # going on at this moment
+
+
+def next_occurrence(sessions, now: datetime, horizon_days: int = 62) -> Occurrence | None:
+    """Return the next time any session happens, counting one that is on right now.
+
+    `now` is local wall-clock time (Europe/London for Leicester); sessions with no times count
+    for the whole day.
+    """
+    clock = now.strftime("%H:%M")
+    best: Occurrence | None = None
+    for offset in range(horizon_days):
+        day = now.date() + timedelta(days=offset)
+        for session in sessions:
+            if not occurs_on(session, day):
+                continue
+            if offset == 0 and session.end and session.end <= clock:
+                continue  # already over today
+            on_now = offset == 0 and (session.start is None or session.start <= clock)
+            candidate = Occurrence(day, session.start, session.end, on_now)
+            if best is None or (candidate.day, candidate.start or "") < (best.day, best.start or ""):
+                best = candidate
+        if best is not None:
+            return best
+    return None

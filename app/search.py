@@ -1,10 +1,16 @@
-"""Read-side queries over the built database: assets by text, category and ward; wards."""
+"""Read-side queries over the built database: finding assets near a place, on a day, by text."""
 from __future__ import annotations
 
+import difflib
 import json
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import sqlite_utils
 
+from .locate import Origin
+from .schedule import Occurrence, Session, next_occurrence, occurs_on
 from .store import decode_asset
 
 PUBLIC_COLUMNS = (
@@ -13,33 +19,165 @@ PUBLIC_COLUMNS = (
     "contact_phone", "contact_email", "website", "cost", "languages", "accessibility",
     "audience", "source", "source_date", "last_verified",
 )
+_INTERNAL = ("easting", "northing")
+
+# Residents walk at different speeds; we assume an easy 3 km/h (50 m a minute) and streets that
+# are about a third longer than the straight line.
+WALKING_METRES_PER_MINUTE = 50
+ROUTE_FACTOR = 1.3
+MAX_RADIUS_M = 20_000
+STALE_DAYS = 365
 
 
-def find_assets(db: sqlite_utils.Database, q: str | None = None, category: str | None = None,
-                ward_code: str | None = None, limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
-    """Return (total, page of assets) matching all given filters; q is quoted full-text search."""
+@dataclass(frozen=True)
+class Query:
+    q: str = ""
+    category: str | None = None
+    ward_code: str | None = None
+    origin: Origin | None = None
+    radius_m: float | None = None
+    day: int | None = None            # 0 = Monday
+    on_date: date | None = None       # "on today"
+    free: bool = False
+    access: tuple[str, ...] = ()
+    language: str | None = None
+
+
+@dataclass
+class Result:
+    asset: dict
+    distance_m: float | None = None
+    next_on: Occurrence | None = None
+    sessions: tuple[Session, ...] = ()
+
+    @property
+    def walk_minutes(self) -> int | None:
+        if self.distance_m is None:
+            return None
+        return max(1, round(self.distance_m * ROUTE_FACTOR / WALKING_METRES_PER_MINUTE))
+
+
+@dataclass
+class Found:
+    results: list[Result]
+    suggestion: str | None = None     # "did you mean" when text found nothing
+    ward_only: list[Result] = field(default_factory=list)  # in the origin's ward, place not known
+
+
+def split_list(text: str | None) -> list[str]:
+    """Split a free-text list cell ('Gujarati; Hindi, English') into its items."""
+    if not text:
+        return []
+    return [item.strip() for item in text.replace(",", ";").split(";") if item.strip()]
+
+
+def is_free(cost: str | None) -> bool:
+    """Say whether a cost cell means free of charge."""
+    text = (cost or "").strip().lower()
+    return text.startswith("free") or text in ("£0", "0", "£0.00", "no charge")
+
+
+def _rows(db: sqlite_utils.Database, query: Query) -> list[dict]:
     where, params = [], {}
-    if category:
+    if query.category:
         where.append("assets.category = :category")
-        params["category"] = category
-    if ward_code:
+        params["category"] = query.category
+    if query.ward_code:
         where.append("assets.ward_code = :ward_code")
-        params["ward_code"] = ward_code
-    columns = ", ".join(f"assets.{c}" for c in PUBLIC_COLUMNS)
+        params["ward_code"] = query.ward_code
     # Quoting turns every word into a literal phrase; text with no words quotes to nothing.
-    fts_query = db.quote_fts(q.strip()) if q and q.strip() else ""
+    fts_query = db.quote_fts(query.q.strip()) if query.q and query.q.strip() else ""
+    columns = ", ".join(f"assets.{c}" for c in PUBLIC_COLUMNS + _INTERNAL)
     if fts_query:
         params["query"] = fts_query
-        base = ("from assets join assets_fts on assets_fts.rowid = assets.rowid "
-                "where assets_fts match :query" + "".join(f" and {w}" for w in where))
-        order = "order by assets_fts.rank, assets.name, assets.id"
+        sql = (f"select {columns} from assets join assets_fts on assets_fts.rowid = assets.rowid "
+               "where assets_fts match :query" + "".join(f" and {w}" for w in where) +
+               " order by assets_fts.rank, assets.name, assets.id")
     else:
-        base = "from assets" + (" where " + " and ".join(where) if where else "")
-        order = "order by assets.name, assets.id"
-    total = db.execute(f"select count(*) {base}", params).fetchone()[0]
-    rows = db.execute(f"select {columns} {base} {order} limit :limit offset :offset",
-                      {**params, "limit": limit, "offset": offset}).fetchall()
-    return total, [decode_asset(dict(zip(PUBLIC_COLUMNS, row))) for row in rows]
+        sql = (f"select {columns} from assets" + (" where " + " and ".join(where) if where else "") +
+               " order by assets.name collate nocase, assets.id")
+    names = PUBLIC_COLUMNS + _INTERNAL
+    return [decode_asset(dict(zip(names, row))) for row in db.execute(sql, params)]
+
+
+def _matches(asset: dict, sessions: tuple[Session, ...], query: Query) -> bool:
+    if query.day is not None and not any(query.day in s.days for s in sessions):
+        return False
+    if query.on_date is not None and not any(occurs_on(s, query.on_date) for s in sessions):
+        return False
+    if query.free and not is_free(asset["cost"]):
+        return False
+    if query.access:
+        held = {a.casefold() for a in split_list(asset["accessibility"])}
+        if not all(a.casefold() in held for a in query.access):
+            return False
+    if query.language and query.language.casefold() not in {l.casefold() for l in split_list(asset["languages"])}:
+        return False
+    return True
+
+
+def result_for(asset: dict, now: datetime) -> Result:
+    """Wrap one asset as a result: its sessions and when it is next on."""
+    sessions = tuple(Session.from_dict(s) for s in asset["sessions"])
+    return Result(asset, sessions=sessions, next_on=next_occurrence(sessions, now) if sessions else None)
+
+
+def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
+    """Find assets matching every filter; near an origin they come nearest first.
+
+    Assets known only to ward level have no distance: near an origin, those in the origin's
+    ward are returned separately (`ward_only`) rather than given a made-up position.
+    """
+    results, ward_only = [], []
+    origin = query.origin
+    # From a postcode or a device we measure; a ward's centre is no one's front door.
+    measuring = origin is not None and origin.kind != "ward" and origin.easting is not None
+    for asset in _rows(db, query):
+        sessions = tuple(Session.from_dict(s) for s in asset["sessions"])
+        if not _matches(asset, sessions, query):
+            continue
+        easting, northing = asset.pop("easting"), asset.pop("northing")
+        result = result_for(asset, now)
+        if measuring:
+            if easting is None:
+                if origin.ward_code and asset["ward_code"] == origin.ward_code:
+                    ward_only.append(result)
+                continue
+            result.distance_m = math.hypot(easting - origin.easting, northing - origin.northing)
+            if query.radius_m is not None and result.distance_m > query.radius_m:
+                continue
+        results.append(result)
+    if measuring:
+        results.sort(key=lambda r: (r.distance_m, r.asset["name"].casefold(), r.asset["id"]))
+    suggestion = None
+    if not results and not ward_only and query.q.strip():
+        suggestion = suggest_words(db, query.q)
+    return Found(results, suggestion, ward_only)
+
+
+def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
+    """Return the text with each unknown word replaced by the closest indexed word, or None."""
+    vocabulary = [row[0] for row in db.execute("select term from assets_fts_words")]
+    known = set(vocabulary)
+    words = text.lower().split()
+    fixed, changed = [], False
+    for word in words:
+        if word in known or not word.isalnum():
+            fixed.append(word)
+            continue
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+        fixed.append(close[0] if close else word)
+        changed |= bool(close)
+    return " ".join(fixed) if changed else None
+
+
+def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
+    """Return the values the data holds for the list filters: accessibility and languages."""
+    access, languages = set(), set()
+    for cell_access, cell_languages in db.execute("select accessibility, languages from assets"):
+        access.update(split_list(cell_access))
+        languages.update(split_list(cell_languages))
+    return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold)}
 
 
 def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
@@ -47,6 +185,13 @@ def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
     columns = ", ".join(PUBLIC_COLUMNS)
     row = db.execute(f"select {columns} from assets where id = ?", [asset_id]).fetchone()
     return decode_asset(dict(zip(PUBLIC_COLUMNS, row))) if row else None
+
+
+def is_stale(asset: dict, today: date) -> bool:
+    """Say whether nobody has checked an asset for over a year (or ever)."""
+    if not asset.get("last_verified"):
+        return True
+    return (today - date.fromisoformat(asset["last_verified"])).days > STALE_DAYS
 
 
 def list_wards(db: sqlite_utils.Database) -> list[dict]:
@@ -65,6 +210,20 @@ def list_wards(db: sqlite_utils.Database) -> list[dict]:
     return wards
 
 
+def get_ward(db: sqlite_utils.Database, slug_or_code: str) -> dict | None:
+    """Return one ward (by slug or code) with its boundary as GeoJSON, or None."""
+    key = slug_or_code.strip().lower()
+    row = db.execute("select ward_code, ward_name, slug, is_focus, area_km2, centroid_lat, centroid_lon, "
+                     "geometry_simplified from wards where slug = ? or lower(ward_code) = ?", [key, key]).fetchone()
+    if row is None:
+        return None
+    names = ("ward_code", "ward_name", "slug", "is_focus", "area_km2", "centroid_lat", "centroid_lon", "geometry")
+    ward = dict(zip(names, row))
+    ward["is_focus"] = bool(ward["is_focus"])
+    ward["geometry"] = json.loads(ward["geometry"])
+    return ward
+
+
 def wards_geojson(db: sqlite_utils.Database) -> dict:
     """Return the simplified ward boundaries as a GeoJSON FeatureCollection."""
     features = [
@@ -76,3 +235,23 @@ def wards_geojson(db: sqlite_utils.Database) -> dict:
     ]
     return {"type": "FeatureCollection", "features": features}
 
+
+def points_geojson(results: list[Result], include_unplaced: bool = False) -> dict:
+    """Return results as GeoJSON points (lon, lat order) with the fields a map needs.
+
+    Assets known only to ward level have no point; with include_unplaced they come as features
+    with a null geometry and their ward, so a map can list them on the ward.
+    """
+    features = []
+    for result in results:
+        asset = result.asset
+        if asset["lat"] is None and not include_unplaced:
+            continue
+        geometry = None if asset["lat"] is None else {"type": "Point", "coordinates": [asset["lon"], asset["lat"]]}
+        features.append({
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {"id": asset["id"], "name": asset["name"], "category": asset["category"],
+                           "ward_code": asset["ward_code"]},
+        })
+    return {"type": "FeatureCollection", "features": features}

@@ -29,6 +29,9 @@ BUILD_COLUMNS = {
 PROBLEM_COLUMNS = {
     "build_id": int, "row": int, "column": str, "severity": str, "message": str,
 }
+POSTCODE_COLUMNS = {
+    "postcode": str, "lat": float, "lon": float, "easting": float, "northing": float, "ward_code": str,
+}
 FTS_COLUMNS = ["name", "description", "category_label", "ward_name"]
 
 
@@ -42,10 +45,12 @@ def _remove_stale_builds(db_path: Path) -> None:
 
 
 def write_database(db_path: str | Path, assets: list[tuple], wards: list[dict], build: dict,
-                   problems: list[dict]) -> Path:
+                   problems: list[dict], postcodes: list[tuple] = ()) -> Path:
     """Write a complete database to a temporary file, then swap it into place.
 
-    `assets` are tuples in ASSET_COLUMNS order (the bulk of the data, so no dicts).
+    `assets` are tuples in ASSET_COLUMNS order and `postcodes` in POSTCODE_COLUMNS order (the
+    bulk of the data, so no dicts). The postcodes of the area let the web process find a
+    resident's postcode without loading the whole directory.
     If anything fails (or the process is killed) before the swap, the database already at
     db_path is left exactly as it was.
     """
@@ -63,6 +68,7 @@ def write_database(db_path: str | Path, assets: list[tuple], wards: list[dict], 
         db["wards"].create(WARD_COLUMNS, pk="ward_code")
         db["builds"].create(BUILD_COLUMNS, pk="id")
         db["build_problems"].create(PROBLEM_COLUMNS, foreign_keys=[("build_id", "builds", "id")])
+        db["postcodes"].create(POSTCODE_COLUMNS, pk="postcode")
         with conn:
             db["wards"].insert_all(wards, batch_size=100)
             # Plain executemany: sqlite-utils' insert_all spends most of its time per value.
@@ -70,12 +76,15 @@ def write_database(db_path: str | Path, assets: list[tuple], wards: list[dict], 
                 f"insert into assets ({', '.join(ASSET_COLUMNS)}) values ({', '.join('?' * len(ASSET_COLUMNS))})",
                 assets,
             )
+            conn.executemany(f"insert into postcodes values ({', '.join('?' * len(POSTCODE_COLUMNS))})", postcodes)
             db["builds"].insert(build)
             db["build_problems"].insert_all(problems, batch_size=2000)
         db["assets"].create_index(["ward_code"])
         db["assets"].create_index(["category"])
         db["build_problems"].create_index(["build_id"])
         db["assets"].enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True)
+        # The index's own word list, for "did you mean" suggestions.
+        conn.execute("create virtual table assets_fts_words using fts5vocab(assets_fts, 'row')")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.commit()
     except BaseException:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.assets import CATEGORIES  # noqa: E402
 from app.config import load_area  # noqa: E402
-from app.geocode import BNG, _area_table  # noqa: E402
+from app.geocode import BNG, area_postcodes  # noqa: E402
 from app.pipeline import build  # noqa: E402
 from app.wards import load_wards  # noqa: E402
 
@@ -64,7 +64,7 @@ def best_of(repeat: int, fn):
 
 def postcode_frame() -> pd.DataFrame:
     """Turn the pipeline's cached LE postcode table into a DataFrame keyed by spaced postcode."""
-    table = _area_table("LE")
+    table = area_postcodes("LE")
     keys = list(table)
     return pd.DataFrame({
         "pcd": [f"{k[:-3]} {k[-3:]}" for k in keys],
@@ -132,7 +132,7 @@ def main(sizes, repeat, out_dir):
         db.unlink(missing_ok=True)  # a fresh database each time, as a first deploy would have
         return build(area, db, assets_csv=paths[n])
 
-    # Warm-up: the first build loads the postcode directory into _area_table's cache.
+    # Warm-up: the first build loads the postcode directory into area_postcodes's cache.
     run_build(sizes[0])
     # The baseline's inputs come from the same warm cache and are prepared outside the clock.
     directory = postcode_frame()
@@ -147,8 +147,8 @@ def main(sizes, repeat, out_dir):
         store_s, stored = best_of(repeat, lambda: sqlite_floor(paths[n], out / f"floor-{n}.sqlite"))
         assert stored == n
         # Cold: each side also loads the postcode directory itself, as a fresh `assetmap build` does.
-        cold_build_s, _ = best_of(repeat, lambda: (_area_table.cache_clear(), run_build(n)))
-        cold_base_s, _ = best_of(repeat, lambda: (_area_table.cache_clear(),
+        cold_build_s, _ = best_of(repeat, lambda: (area_postcodes.cache_clear(), run_build(n)))
+        cold_base_s, _ = best_of(repeat, lambda: (area_postcodes.cache_clear(),
                                                   baseline(paths[n], postcode_frame(), tree)))
         cold.append((n, cold_build_s, cold_base_s))
         failed |= report.rejected > 0

@@ -7,7 +7,21 @@ def test_assets_list(client, built_db):
     assert data["total"] == report.imported
     assert len(data["assets"]) == report.imported
     names = [a["name"] for a in data["assets"]]
-    assert names == sorted(names, key=str.casefold) or names == sorted(names)
+    assert names == sorted(names, key=str.casefold)
+
+
+def test_near_a_postcode_nearest_first(client):
+    data = client.get("/api/assets?near=le4 6jd&radius=1000").get_json()
+    assert data["assets"][0]["name"] == "Belgrave Library"
+    distances = [a["distance_m"] for a in data["assets"] if a["distance_m"] is not None]
+    assert distances == sorted(distances) and distances[-1] <= 1000
+    assert data["assets"][0]["walk_minutes"] == 1
+
+
+def test_paging(client):
+    everything = client.get("/api/assets?limit=500").get_json()["assets"]
+    page = client.get("/api/assets?limit=5&offset=5").get_json()
+    assert [a["id"] for a in page["assets"]] == [a["id"] for a in everything[5:10]]
 
 
 def test_asset_fields_are_public_ones(client):
@@ -44,18 +58,43 @@ def test_filter_by_ward_code_or_slug(client):
 
 
 @pytest.mark.parametrize("query, says", [
-    ("category=yoga", "unknown category 'yoga'"),
-    ("ward=narnia", "unknown ward 'narnia'"),
+    ("category=yoga", "category: We do not have a category called “yoga”."),
+    ("ward=narnia", "ward: We do not know a ward called “narnia”."),
+    ("near=LE5", "near: “LE5” does not look like a postcode"),
+    ("near=LE5 0XX", "near: We could not find the postcode LE5 0XX"),
+    ("near=LE5 5AA&radius=0", "radius: The distance must be between 1 and 20000 metres."),
+    ("near=LE5 5AA&radius=20001", "radius: The distance must be between 1 and 20000 metres."),
+    ("near=LE5 5AA&radius=far", "radius: The distance must be between 1 and 20000 metres."),
+    ("radius=500", "radius: A distance needs a postcode or location to measure from."),
+    ("day=someday", "day: “someday” is not a day of the week."),
+    ("lat=91&lon=0", "location: We could not use your location."),
     ("limit=0", "limit must be 1 to 500"),
     ("limit=5000", "limit must be 1 to 500"),
     ("limit=ten", "whole numbers"),
     ("offset=-1", "offset 0 or more"),
-    ("q=" + "x" * 201, "q is too long"),
+    ("q=" + "x" * 201, "q: That is too long"),
 ])
 def test_bad_parameters_are_clear_400s(client, query, says):
     response = client.get("/api/assets?" + query)
     assert response.status_code == 400
     assert says in response.get_json()["error"]
+
+
+def test_geojson_points(client, built_db):
+    _, report = built_db
+    response = client.get("/api/assets.geojson")
+    assert response.mimetype == "application/geo+json"
+    assert "max-age" in response.headers["Cache-Control"] and response.headers["ETag"]
+    features = response.get_json()["features"]
+    assert len(features) == report.imported
+    placed = [f for f in features if f["geometry"]]
+    unplaced = [f for f in features if not f["geometry"]]
+    assert len(unplaced) == 19 and all(f["properties"]["ward_code"] for f in unplaced)
+    lon, lat = placed[0]["geometry"]["coordinates"]
+    assert -1.3 < lon < -1.0 and 52.5 < lat < 52.7
+    assert client.get("/api/assets.geojson", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    library = client.get("/api/assets.geojson?category=library").get_json()["features"]
+    assert len(library) == 17 and library[0]["properties"]["category_label"] == "Library"
 
 
 def test_unknown_asset_is_404_json(client):
@@ -85,22 +124,6 @@ def test_wards_geojson(client):
     assert -1.3 < lon < -1.0 and 52.5 < lat < 52.7  # GeoJSON is (lon, lat)
 
 
-def test_index_page(client, built_db):
-    _, report = built_db
-    html = client.get("/").get_data(as_text=True)
-    assert '<html lang="en">' in html
-    assert "Spinney Hills (Community Connectors ward)" in html
-    assert html.count('href="/assets/') == report.imported
-    assert "Open Government Licence" in html
-
-
-def test_asset_page_says_when_only_the_ward_is_known(client):
-    html = client.get("/assets/listening-bench-evington").get_data(as_text=True)
-    assert "Somewhere in Evington ward: we do not have an exact address." in html
-    assert "Not yet checked by a community connector" in html
-    assert client.get("/assets/nope").status_code == 404
-
-
 def test_asset_text_is_escaped(tmp_path, area):
     from app import create_app
     from app.pipeline import build
@@ -111,7 +134,7 @@ def test_asset_text_is_escaped(tmp_path, area):
                                                "postcode": "LE4 6JD", "description": evil, "source": "test"}])
     build(area, tmp_path / "evil.db", path)
     client = create_app({"TESTING": True, "DATABASE": str(tmp_path / "evil.db")}).test_client()
-    for url in ("/", "/assets/evil"):
+    for url in ("/?q=alert", "/assets/evil", "/map", "/wards/belgrave"):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -1,6 +1,6 @@
 import pytest
 
-from app.schedule import ScheduleError, Session, describe_session, format_schedule, parse_schedule
+from app.schedule import ScheduleError, Session, format_schedule, parse_schedule
 
 
 @pytest.mark.parametrize("text, canonical", [
@@ -43,19 +43,37 @@ def test_unparseable_schedules_say_why(text, says):
         parse_schedule(text)
 
 
-@pytest.mark.parametrize("text, words", [
-    ("Thu 10:00-12:00", "Every Thursday, 10am to 12 noon"),
-    ("1st Sat 14:00-16:00", "The 1st Saturday of the month, 2pm to 4pm"),
-    ("1st,3rd Tue 09:30-11:15", "The 1st and 3rd Tuesday of the month, 9:30am to 11:15am"),
-    ("Mon-Fri 09:00-17:00", "Every Monday to Friday, 9am to 5pm"),
-    ("Mon,Wed 13:00-14:00", "Every Monday and Wednesday, 1pm to 2pm"),
-    ("Daily", "Every day (times not known)"),
-    ("Sun 23:00-23:30", "Every Sunday, 11pm to 11:30pm"),
-])
-def test_describe_in_plain_words(text, words):
-    assert describe_session(parse_schedule(text)[0]) == words
-
-
 def test_session_dict_round_trip():
     session = parse_schedule("1st,last Sat 14:00-16:00")[0]
     assert Session.from_dict(session.as_dict()) == session
+
+
+from datetime import date, datetime
+
+from app.schedule import Occurrence, next_occurrence, occurs_on
+
+
+@pytest.mark.parametrize("text, day, expected", [
+    ("Thu 10:00-12:00", date(2026, 11, 26), True),          # a Thursday
+    ("Thu 10:00-12:00", date(2026, 11, 27), False),
+    ("1st Sat 14:00-16:00", date(2026, 12, 5), True),
+    ("1st Sat 14:00-16:00", date(2026, 12, 12), False),
+    ("last Fri 18:00-20:00", date(2026, 11, 27), True),
+    ("last Fri 18:00-20:00", date(2026, 11, 20), False),
+    ("2nd,4th Tue", date(2026, 11, 24), True),
+    ("5th Mon", date(2026, 11, 30), True),
+    ("Mon-Fri", date(2026, 11, 29), False),                  # a Sunday
+])
+def test_occurs_on(text, day, expected):
+    assert occurs_on(parse_schedule(text)[0], day) is expected
+
+
+def test_next_occurrence():
+    sessions = parse_schedule("Thu 10:00-12:00; 1st Sat 14:00-16:00")
+    thursday = datetime(2026, 11, 26, 9, 0)
+    assert next_occurrence(sessions, thursday) == Occurrence(date(2026, 11, 26), "10:00", "12:00")
+    assert next_occurrence(sessions, thursday.replace(hour=11)) == Occurrence(date(2026, 11, 26), "10:00", "12:00", now=True)
+    assert next_occurrence(sessions, thursday.replace(hour=13)) == Occurrence(date(2026, 12, 3), "10:00", "12:00")
+    friday = datetime(2026, 12, 4, 20, 0)
+    assert next_occurrence(sessions, friday) == Occurrence(date(2026, 12, 5), "14:00", "16:00")
+    assert next_occurrence((), friday) is None

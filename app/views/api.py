@@ -1,11 +1,12 @@
-"""The JSON API: assets, one asset, wards, ward boundaries."""
+"""The JSON API: the same searches as the pages, plus the map's GeoJSON."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from ..assets import CATEGORIES
 from ..db import get_db
-from ..search import find_assets, get_asset, list_wards, wards_geojson
+from ..search import get_asset, list_wards, points_geojson, result_for, search, wards_geojson
+from ..wording import category_name, describe_session
+from .filters import local_now, parse_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -18,32 +19,84 @@ def _bad_request(message: str):
     return response
 
 
+def _cached(response, seconds: int = 300):
+    """Let browsers and proxies keep a response; the ETag changes whenever the data is rebuilt."""
+    response.cache_control.public = True
+    response.cache_control.max_age = seconds
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _parse():
+    parsed = parse_filters(get_db(), request.args, local_now(), postcode_keys=("near", "postcode"))
+    if parsed.problems:
+        first = parsed.problems[0]
+        return None, _bad_request(f"{first.field}: {first.message}")
+    return parsed, None
+
+
 @bp.get("/assets")
 def assets():
-    """List assets, filtered by q (full text), category and ward (code or slug)."""
-    args = request.args
-    category = args.get("category") or None
-    if category and category not in CATEGORIES:
-        return _bad_request(f"unknown category '{category}'; use one of: {', '.join(CATEGORIES)}")
-    ward_code = None
-    if args.get("ward"):
-        wanted = args["ward"].casefold()
-        matches = [w for w in list_wards(get_db()) if wanted in (w["ward_code"].casefold(), w["slug"])]
-        if not matches:
-            return _bad_request(f"unknown ward '{args['ward']}'; see /api/wards for the ward codes and slugs")
-        ward_code = matches[0]["ward_code"]
+    """Search assets: near (postcode), lat/lon, radius (metres), ward, category, day, today, free,
+    access, language, q; nearest first when a place is given."""
+    parsed, error = _parse()
+    if error:
+        return error
     try:
-        limit = int(args.get("limit", 100))
-        offset = int(args.get("offset", 0))
+        limit = int(request.args.get("limit", 100))
+        offset = int(request.args.get("offset", 0))
     except ValueError:
         return _bad_request("limit and offset must be whole numbers")
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         return _bad_request(f"limit must be 1 to {MAX_LIMIT} and offset 0 or more")
-    q = args.get("q", "")
-    if len(q) > 200:
-        return _bad_request("q is too long: 200 characters at most")
-    total, rows = find_assets(get_db(), q=q, category=category, ward_code=ward_code, limit=limit, offset=offset)
-    return jsonify(total=total, limit=limit, offset=offset, assets=rows)
+    found = search(get_db(), parsed.query, local_now())
+    results = found.results + found.ward_only
+    page = results[offset:offset + limit]
+    return jsonify(
+        total=len(results), limit=limit, offset=offset, suggestion=found.suggestion,
+        assets=[{**r.asset, "distance_m": None if r.distance_m is None else round(r.distance_m),
+                 "walk_minutes": r.walk_minutes,
+                 "next_on": None if r.next_on is None else {"date": r.next_on.day.isoformat(), "start": r.next_on.start,
+                                                             "end": r.next_on.end, "now": r.next_on.now}}
+                for r in page],
+    )
+
+
+def _with_words(data: dict, results) -> dict:
+    """Add the words a map popup shows (category and when), in the request's language."""
+    by_id = {r.asset["id"]: r for r in results}
+    for feature in data["features"]:
+        props = feature["properties"]
+        result = by_id[props["id"]]
+        props["category_label"] = category_name(props["category"])
+        props["when"] = "; ".join(describe_session(s) for s in result.sessions)
+    return data
+
+
+@bp.get("/assets.geojson")
+def assets_geojson():
+    """The searched assets as GeoJSON points for the map; ward-only ones have no geometry."""
+    parsed, error = _parse()
+    if error:
+        return error
+    found = search(get_db(), parsed.query, local_now())
+    results = found.results + found.ward_only
+    data = _with_words(points_geojson(results, include_unplaced=True), results)
+    response = jsonify(data)
+    response.mimetype = "application/geo+json"
+    return _cached(response)
+
+
+@bp.get("/assets/<asset_id>.geojson")
+def asset_geojson(asset_id: str):
+    """One asset as GeoJSON, for its page's small map."""
+    asset = get_asset(get_db(), asset_id)
+    if asset is None:
+        abort(404, description=f"no asset with id '{asset_id}'")
+    result = result_for(asset, local_now())
+    response = jsonify(_with_words(points_geojson([result], include_unplaced=True), [result]))
+    response.mimetype = "application/geo+json"
+    return _cached(response)
 
 
 @bp.get("/assets/<asset_id>")
@@ -68,13 +121,4 @@ def wards_boundaries():
     data["attribution"] = " ".join(current_app.config["AREA"].attribution)
     response = jsonify(data)
     response.mimetype = "application/geo+json"
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response
-
-
-@bp.errorhandler(404)
-def not_found(error):
-    response = jsonify(error=error.description)
-    response.status_code = 404
-    return response
+    return _cached(response, 3600)

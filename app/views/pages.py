@@ -1,36 +1,198 @@
-"""Plain HTML pages: the index of wards and assets, and one page per asset."""
+"""The residents' pages: search, map, asset, ward and about. Thin: the work is in app.search."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from datetime import date
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext
 
 from ..assets import CATEGORIES
 from ..db import get_db
-from ..schedule import Session, describe_session
-from ..search import find_assets, get_asset, list_wards
+from ..maps import CATEGORY_MARKS, build_map
+from ..search import Query, facets, get_asset, get_ward, is_stale, list_wards, result_for, search
+from ..wording import (category_name, day_name, describe_date, describe_next, describe_session,
+                       describe_walk)
+from ..i18n import DEFAULT_LANGUAGE
+from .filters import DAY_CODES, local_now, parse_filters
 
 bp = Blueprint("pages", __name__)
 
+SEARCH_KEYS = ("postcode", "ward", "lat", "lon", "q", "category", "day", "today", "free", "access",
+               "language", "radius")
+
 
 @bp.app_context_processor
-def inject_area():
-    return {"area": current_app.config["AREA"], "categories": CATEGORIES}
+def page_context():
+    now = local_now()
+    return {
+        "area": current_app.config["AREA"],
+        "site_name": gettext("%(area)s Community Map", area=current_app.config["AREA"].name),
+        "categories": CATEGORIES,
+        "category_name": category_name,
+        "day_name": day_name,
+        "describe_session": describe_session,
+        "describe_next": describe_next,
+        "describe_walk": describe_walk,
+        "describe_date": describe_date,
+        "describe_distance": describe_distance,
+        "switch_language_url": switch_language_url,
+        "today_text": describe_date(now.date().isoformat()),
+    }
 
 
-@bp.app_template_filter("describe_sessions")
-def describe_sessions(sessions: list[dict]) -> list[str]:
-    return [describe_session(Session.from_dict(s)) for s in sessions]
+def describe_distance(metres: int) -> str:
+    if metres >= 1000:
+        return gettext("Within %(km)g km", km=metres / 1000)
+    return gettext("Within %(m)d metres", m=metres)
+
+
+def switch_language_url(code: str) -> str:
+    """The current page in another language."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = None if code == DEFAULT_LANGUAGE else code  # None: leave it out of the URL
+    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
+
+
+def _search_args() -> dict:
+    """The search filters in the URL, to carry into links (lists kept as lists)."""
+    return {k: (request.args.getlist(k) if k == "access" else request.args[k])
+            for k in SEARCH_KEYS if request.args.get(k)}
+
+
+class _Args(dict):
+    """The search arguments for templates: dict access plus getlist, like request.args."""
+
+    def getlist(self, key):
+        value = self.get(key, [])
+        return value if isinstance(value, list) else [value]
+
+
+def _map_options(points_url: str | None, fit: str, only_ward: str | None = None) -> dict:
+    return {
+        "pointsUrl": points_url,
+        "wardsUrl": url_for("api.wards_boundaries"),
+        "assetUrl": url_for("pages.asset", asset_id="__ID__"),
+        "wardUrl": url_for("pages.ward", slug="__SLUG__"),
+        "fit": fit,
+        "onlyWard": only_ward,
+        "categories": [{"slug": slug, "symbol": CATEGORY_MARKS[slug][0], "shape": CATEGORY_MARKS[slug][1]}
+                       for slug in CATEGORIES],
+        "text": {
+            "more": gettext("More about this"),
+            "wardOnly": gettext("Also in this ward (exact place not known):"),
+            "wardPage": gettext("Everything in this ward"),
+            "focusWard": gettext("A Community Connectors ward"),
+        },
+    }
+
+
+def _tiles() -> dict | None:
+    url = current_app.config.get("TILE_URL")
+    return {"url": url, "attribution": current_app.config["TILE_ATTRIBUTION"]} if url else None
 
 
 @bp.get("/")
-def index():
+def home():
     db = get_db()
-    total, assets = find_assets(db, limit=10_000)
-    return render_template("pages/index.html", wards=list_wards(db), assets=assets, total=total)
+    now = local_now()
+    args = _Args(_search_args())
+    searched = bool(args)
+    parsed = parse_filters(db, request.args, now) if searched else None
+    # A place we could not find means any list would be misleading: show the message instead.
+    place_failed = parsed is not None and any(p.field in ("postcode", "location", "ward") for p in parsed.problems)
+    found = search(db, parsed.query, now) if searched and not place_failed else None
+    wards = list_wards(db)
+    names = {w["ward_code"]: w["ward_name"] for w in wards}
+    return render_template(
+        "pages/home.html", args=args, searched=searched, found=found,
+        origin=parsed.query.origin if parsed else None, problems=parsed.problems if parsed else [],
+        wards=wards, facets=facets(db), day_codes=DAY_CODES, today=now.date(), ward_name=names.get,
+    )
+
+
+@bp.get("/map")
+def map_view():
+    db = get_db()
+    now = local_now()
+    args = _Args(_search_args())
+    parsed = parse_filters(db, request.args, now)
+    found = search(db, parsed.query, now)
+    counts = {}
+    for result in found.results + found.ward_only:
+        counts[result.asset["category"]] = counts.get(result.asset["category"], 0) + 1
+    area = current_app.config["AREA"]
+    parts = build_map(area.map_centre, area.map_zoom, _tiles(),
+                      _map_options(url_for("api.assets_geojson", **args, lang=request.args.get("lang")),
+                                   "points" if args else "wards"))
+    legend = [(slug, *CATEGORY_MARKS[slug], counts[slug]) for slug in CATEGORIES if slug in counts]
+    return render_template("pages/map.html", map=parts, legend=legend, found=found, args=args,
+                           problems=parsed.problems, today=now.date(), origin=parsed.query.origin)
 
 
 @bp.get("/assets/<asset_id>")
 def asset(asset_id: str):
-    found = get_asset(get_db(), asset_id)
+    db = get_db()
+    found = get_asset(db, asset_id)
     if found is None:
         abort(404)
-    return render_template("pages/asset.html", asset=found)
+    now = local_now()
+    result = result_for(found, now)
+    parts = None
+    area = current_app.config["AREA"]
+    if found["lat"] is not None:
+        parts = build_map((found["lat"], found["lon"]), 16, _tiles(),
+                          _map_options(url_for("api.asset_geojson", asset_id=asset_id,
+                                               lang=request.args.get("lang")), "points"), element_id="asset-map")
+    elif found["ward_code"]:
+        parts = build_map(area.map_centre, area.map_zoom, _tiles(),
+                          _map_options(None, "wards", found["ward_code"]), element_id="asset-map")
+    return render_template("pages/asset.html", asset=found, result=result, map=parts,
+                           stale=is_stale(found, now.date()), today=now.date())
+
+
+@bp.get("/wards")
+def wards():
+    return render_template("pages/wards.html", wards=list_wards(get_db()))
+
+
+@bp.get("/wards/<slug>")
+def ward(slug: str):
+    db = get_db()
+    found_ward = get_ward(db, slug)
+    if found_ward is None:
+        abort(404)
+    now = local_now()
+    results = search(db, Query(ward_code=found_ward["ward_code"]), now).results
+    by_category: dict[str, list] = {}
+    for result in results:
+        by_category.setdefault(result.asset["category"], []).append(result)
+    by_day = {day: [r for r in results if any(day in s.days for s in r.sessions)] for day in range(7)}
+    area = current_app.config["AREA"]
+    parts = build_map(area.map_centre, area.map_zoom, _tiles(),
+                      _map_options(url_for("api.assets_geojson", ward=found_ward["slug"],
+                                           lang=request.args.get("lang")),
+                                   "wards", found_ward["ward_code"]), element_id="ward-map")
+    legend = [(slug_, *CATEGORY_MARKS[slug_], len(by_category[slug_])) for slug_ in CATEGORIES if slug_ in by_category]
+    return render_template("pages/ward.html", ward=found_ward, by_category=by_category, by_day=by_day,
+                           total=len(results), map=parts, legend=legend, today=now.date())
+
+
+@bp.get("/about")
+def about():
+    return render_template("pages/about.html")
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    if request.path.startswith("/api/"):
+        return {"error": getattr(error, "description", "not found")}, 404
+    return render_template("pages/error.html", title=gettext("Page not found"),
+                           message=gettext("We could not find that page. It may have moved or been taken down.")), 404
+
+
+@bp.app_errorhandler(500)
+def server_error(error):
+    if request.path.startswith("/api/"):
+        return {"error": "something went wrong on our side"}, 500
+    return render_template("pages/error.html", title=gettext("Something went wrong"),
+                           message=gettext("Something went wrong on our side. Please try again later.")), 500

@@ -1,0 +1,65 @@
+"""Languages: which one a request wants, translations compiled from .po files, URL plumbing.
+
+The language is carried in the URL (`?lang=gu`), never in a cookie, so residents are not
+tracked and a shared or printed link keeps its language.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, g, request
+from flask_babel import Babel
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+# Each language the site offers: its name in itself and its writing direction.
+LANGUAGES = {
+    "en": {"name": "English", "dir": "ltr"},
+    "gu": {"name": "ગુજરાતી", "dir": "ltr"},
+}
+DEFAULT_LANGUAGE = "en"
+
+
+def current_language() -> str:
+    """Return the language code this request asked for (?lang=), or the default."""
+    if "lang" not in g:
+        wanted = request.args.get("lang", "") if request else ""
+        g.lang = wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
+    return g.lang
+
+
+def compile_translations(target: Path) -> Path:
+    """Compile every app/translations/<lang>/LC_MESSAGES/messages.po into target, if newer."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = target / po_path.relative_to(TRANSLATIONS).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(po_path, "rb") as source:
+            catalog = read_po(source)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with open(tmp, "wb") as out:
+            write_mo(out, catalog)
+        tmp.replace(mo_path)
+    return target
+
+
+def init_app(app: Flask) -> None:
+    compiled = compile_translations(Path(app.instance_path) / "translations")
+    Babel(app, locale_selector=current_language, default_translation_directories=str(compiled),
+          default_timezone=app.config["AREA"].timezone)
+
+    @app.url_defaults
+    def keep_language(endpoint, values):
+        # Links between pages stay in the reader's language; the API and files do not need it.
+        if endpoint and not endpoint.startswith(("api.", "static", "vendor.")) and "lang" not in values:
+            lang = current_language()
+            if lang != DEFAULT_LANGUAGE:
+                values["lang"] = lang
+
+    @app.context_processor
+    def language_context():
+        lang = current_language()
+        return {"lang": lang, "text_direction": LANGUAGES[lang]["dir"], "languages": LANGUAGES}

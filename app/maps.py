@@ -1,0 +1,70 @@
+"""Folium maps for the pages. The map shell comes from folium; points and ward boundaries are
+fetched as GeoJSON by static/assetmap.js, which builds every label from text, never HTML.
+
+This is also the one place where coordinate order flips: Leaflet takes [lat, lon], GeoJSON
+gives (lon, lat).
+"""
+from __future__ import annotations
+
+import json
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+
+# How each category looks on the map: letters and a shape, so the key works without colour.
+CATEGORY_MARKS = {
+    "group_activity": ("Gr", ""),
+    "community_centre": ("Ce", "shape-square"),
+    "library": ("Li", "shape-square"),
+    "listening_bench": ("Be", "shape-diamond"),
+    "cafe": ("Ca", ""),
+    "faith_centre": ("Fa", "shape-diamond"),
+    "park": ("Pa", ""),
+    "advice_support": ("Ad", "shape-square"),
+    "health_service": ("GP", "shape-diamond"),
+}
+
+
+class LocalMap(folium.Map):
+    """A folium map that loads nothing from other sites: the page supplies Leaflet itself."""
+
+    default_js: list = []
+    default_css: list = []
+
+
+class AssetLayers(MacroElement):
+    """Hand the map to static/assetmap.js with the URLs and words it needs."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            window.assetMap.start({{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, options: dict):
+        super().__init__()
+        self._name = "AssetLayers"
+        # json.dumps output is safe inside a <script> only once "<" is escaped.
+        self.options_json = json.dumps(options, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def latlon(lon: float, lat: float) -> list[float]:
+    """Leaflet order from GeoJSON order."""
+    return [lat, lon]
+
+
+def build_map(centre: tuple[float, float], zoom: int, tiles: dict | None, options: dict,
+              element_id: str = "map") -> dict:
+    """Return the parts of a map page: the map's <div> and its script."""
+    fmap = LocalMap(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True)
+    fmap._id = element_id  # a stable id, so the page's CSS and tests can find it
+    fmap._name = "map"
+    if tiles and tiles.get("url"):
+        folium.TileLayer(tiles=tiles["url"], attr=tiles["attribution"], name="tiles",
+                         max_zoom=tiles.get("max_zoom", 19)).add_to(fmap)
+    AssetLayers(options).add_to(fmap)
+    figure = fmap.get_root()
+    figure.render()
+    return {"html": figure.html.render(), "script": figure.script.render()}

@@ -1,0 +1,146 @@
+/* The interactive map: fetches points and ward boundaries as GeoJSON and draws them.
+   Every name shown comes from residents' data, so labels are built with textContent and
+   handed to Leaflet as DOM nodes, never as HTML strings. */
+(function () {
+  "use strict";
+
+  function el(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function link(href, text) {
+    var a = el("a", text);
+    a.href = href;
+    return a;
+  }
+
+  function assetUrl(options, id) {
+    return options.assetUrl.replace("__ID__", encodeURIComponent(id));
+  }
+
+  function popupFor(options, props) {
+    var box = el("div", null, "map-popup");
+    box.appendChild(el("strong", props.name));
+    box.appendChild(el("p", props.category_label));
+    if (props.when) box.appendChild(el("p", props.when));
+    var p = el("p");
+    p.appendChild(link(assetUrl(options, props.id), options.text.more));
+    box.appendChild(p);
+    return box;
+  }
+
+  function markerFor(options, feature, category) {
+    var coords = feature.geometry.coordinates; // GeoJSON: lon, lat
+    var icon = L.divIcon({
+      className: "asset-marker",
+      // symbol and shape are fixed strings from app/maps.py, never residents' text
+      html: "<span class=\"mark " + category.shape + "\" aria-hidden=\"true\"><span>" + category.symbol + "</span></span>",
+      iconSize: [34, 34],
+      iconAnchor: [17, 17]
+    });
+    var marker = L.marker([coords[1], coords[0]], {icon: icon, title: feature.properties.name, alt: feature.properties.name});
+    marker.bindPopup(function () { return popupFor(options, feature.properties); });
+    marker.bindTooltip(el("span", feature.properties.name));
+    return marker;
+  }
+
+  function wardPopup(options, ward, unplaced) {
+    var box = el("div", null, "map-popup");
+    box.appendChild(el("strong", ward.ward_name));
+    if (ward.is_focus) box.appendChild(el("p", options.text.focusWard));
+    var list = unplaced[ward.ward_code] || [];
+    if (list.length) {
+      box.appendChild(el("p", options.text.wardOnly));
+      var ul = el("ul");
+      list.forEach(function (props) {
+        var li = el("li");
+        li.appendChild(link(assetUrl(options, props.id), props.name));
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    }
+    var p = el("p");
+    p.appendChild(link(options.wardUrl.replace("__SLUG__", encodeURIComponent(ward.slug)), options.text.wardPage));
+    box.appendChild(p);
+    return box;
+  }
+
+  function getJSON(url) {
+    return fetch(url, {credentials: "same-origin"}).then(function (response) {
+      if (!response.ok) throw new Error(url + " answered " + response.status);
+      return response.json();
+    });
+  }
+
+  function start(map, options) {
+    var container = map.getContainer();
+    container.dataset.state = "loading";
+    // Clustering needs a top zoom level, which a map without tiles does not otherwise have.
+    if (map.getMaxZoom() === Infinity) map.setMaxZoom(options.maxZoom || 19);
+    var categories = {};
+    options.categories.forEach(function (c) { categories[c.slug] = c; });
+    var cluster = L.markerClusterGroup ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false}) : L.featureGroup();
+    var byCategory = {};
+    var unplaced = {};
+
+    var requests = [getJSON(options.wardsUrl)];
+    if (options.pointsUrl) requests.push(getJSON(options.pointsUrl));
+
+    Promise.all(requests).then(function (data) {
+      var wards = data[0];
+      var wardLayer = L.geoJSON(wards, {
+        filter: function (f) { return !options.onlyWard || f.properties.ward_code === options.onlyWard; },
+        style: function (f) {
+          var focus = f.properties.is_focus;
+          return {color: "#1d3557", weight: focus ? 4 : 1.5, dashArray: focus ? "10 6" : null,
+                  fillColor: "#1d3557", fillOpacity: focus ? 0.08 : 0.02};
+        },
+        onEachFeature: function (f, layer) {
+          layer.bindTooltip(el("span", f.properties.ward_name), {sticky: true});
+          layer.bindPopup(function () { return wardPopup(options, f.properties, unplaced); });
+        }
+      }).addTo(map);
+
+      var points = data[1] ? data[1].features : [];
+      var drawn = 0;
+      points.forEach(function (f) {
+        if (!f.geometry) {
+          (unplaced[f.properties.ward_code] = unplaced[f.properties.ward_code] || []).push(f.properties);
+          return;
+        }
+        var category = categories[f.properties.category];
+        if (!category) return;
+        (byCategory[category.slug] = byCategory[category.slug] || []).push(markerFor(options, f, category));
+        drawn += 1;
+      });
+      Object.keys(byCategory).forEach(function (slug) { cluster.addLayers ? cluster.addLayers(byCategory[slug]) : byCategory[slug].forEach(function (m) { cluster.addLayer(m); }); });
+      cluster.addTo(map);
+
+      document.querySelectorAll("[data-map-category]").forEach(function (box) {
+        box.addEventListener("change", function () {
+          var markers = byCategory[box.value] || [];
+          if (box.checked) { cluster.addLayers(markers); } else { cluster.removeLayers(markers); }
+        });
+      });
+
+      if (options.fit === "points" && drawn) {
+        map.fitBounds(cluster.getBounds(), {padding: [30, 30], maxZoom: 16, animate: false});
+      } else if (options.fit === "wards") {
+        map.fitBounds(wardLayer.getBounds(), {padding: [10, 10], animate: false});
+      }
+      container.dataset.points = String(drawn);
+      container.dataset.wards = String(wardLayer.getLayers().length);
+      container.dataset.state = "ready";
+    }).catch(function (error) {
+      container.dataset.state = "error";
+      var note = document.getElementById("map-error");
+      if (note) { note.hidden = false; }
+      if (window.console) console.warn(error);
+    });
+  }
+
+  window.assetMap = {start: start};
+})();

@@ -1,0 +1,131 @@
+from datetime import date, datetime
+
+import pytest
+
+from app import store
+from app.locate import LocateError, from_coordinates, from_postcode, from_ward, suggest_postcode
+from app.pipeline import build
+from app.search import Query, facets, is_free, is_stale, search, split_list
+from conftest import write_csv
+
+THURSDAY_9AM = datetime(2026, 11, 26, 9, 0)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory, area):
+    """A small, known set of assets around LE5 5AA (Spinney Hills) and LE4 6JD (Belgrave)."""
+    tmp = tmp_path_factory.mktemp("search")
+    rows = [
+        {"id": "near-lunch", "name": "Lunch club", "category": "group_activity", "postcode": "LE5 5AA",
+         "schedule": "Thu 12:00-14:00", "cost": "Free", "languages": "Gujarati; English",
+         "accessibility": "Step-free; Hearing loop", "description": "Hot meals and company"},
+        {"id": "yoga", "name": "Chair yoga", "category": "group_activity", "postcode": "LE5 5AB",
+         "schedule": "Mon 10:00-11:00; 1st Thu 10:00-11:00", "cost": "£2", "accessibility": "Step-free"},
+        {"id": "belgrave-library", "name": "Belgrave Library", "category": "library", "postcode": "LE4 6JD",
+         "schedule": "Tue-Sat 09:30-17:00", "languages": "Gujarati, Hindi"},
+        {"id": "bench", "name": "Listening bench", "category": "listening_bench", "ward": "Spinney Hills",
+         "location_precision": "ward", "schedule": "Thu 10:00-12:00"},
+        {"id": "far-bench", "name": "Evington bench", "category": "listening_bench", "ward": "Evington",
+         "location_precision": "ward"},
+    ]
+    path = write_csv(tmp / "a.csv", [{**r, "source": "test"} for r in rows])
+    build(area, tmp / "a.db", path, today=date(2026, 11, 26))
+    return store.connect(tmp / "a.db", readonly=True)
+
+
+def ids(found):
+    return [r.asset["id"] for r in found.results]
+
+
+def test_nearest_first_with_walking_time(db):
+    origin = from_postcode(db, "le5 5aa")
+    found = search(db, Query(origin=origin), THURSDAY_9AM)
+    assert ids(found)[:2] == ["near-lunch", "yoga"]
+    assert ids(found)[-1] == "belgrave-library"
+    first = found.results[0]
+    assert first.distance_m == 0 and first.walk_minutes == 1
+    ward = search(db, Query(origin=from_ward(db, "spinney-hills"), ward_code="E05010472"), THURSDAY_9AM)
+    assert {r.asset["id"] for r in ward.results} == {"near-lunch", "yoga", "bench"}
+    assert all(r.distance_m is None for r in ward.results)  # a ward's centre is no one's front door
+    library = found.results[-1]
+    assert 2000 < library.distance_m < 3000
+    assert library.walk_minutes == round(library.distance_m * 1.3 / 50)
+    # Known only to the ward: listed separately, never given a fake distance.
+    assert [r.asset["id"] for r in found.ward_only] == ["bench"]
+
+
+def test_radius(db):
+    origin = from_postcode(db, "LE5 5AA")
+    assert ids(search(db, Query(origin=origin, radius_m=500), THURSDAY_9AM)) == ["near-lunch", "yoga"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    (Query(category="library"), ["belgrave-library"]),
+    (Query(day=0), ["yoga"]),
+    (Query(day=3), ["bench", "yoga", "near-lunch", "belgrave-library"]),
+    (Query(day=6), []),
+    (Query(on_date=date(2026, 11, 26)), ["bench", "near-lunch", "belgrave-library"]),  # 1st-Thursday yoga was 5 Nov
+    (Query(on_date=date(2026, 12, 3)), ["yoga", "bench", "near-lunch", "belgrave-library"]),
+    (Query(on_date=date(2026, 11, 30)), ["yoga"]),  # a Monday
+    (Query(free=True), ["near-lunch"]),
+    (Query(access=("step-free",)), ["yoga", "near-lunch"]),
+    (Query(access=("Step-free", "Hearing loop")), ["near-lunch"]),
+    (Query(language="gujarati"), ["belgrave-library", "near-lunch"]),
+    (Query(language="Hindi", category="group_activity"), []),
+    (Query(q="meals"), ["near-lunch"]),
+    (Query(q="spinney"), ["bench", "yoga", "near-lunch"]),
+])
+def test_filters(db, query, expected):
+    assert sorted(ids(search(db, query, THURSDAY_9AM))) == sorted(expected)
+
+
+def test_next_on_uses_the_clock(db):
+    found = search(db, Query(q="lunch"), THURSDAY_9AM)
+    assert found.results[0].next_on.day == date(2026, 11, 26)
+    later = search(db, Query(q="lunch"), datetime(2026, 11, 26, 15, 0))
+    assert later.results[0].next_on.day == date(2026, 12, 3)
+
+
+@pytest.mark.parametrize("text", ['"', "AND", "lunch OR", "NEAR(", "*", "'; drop table assets; --", "<script>"])
+def test_hostile_text_is_just_text(db, text):
+    search(db, Query(q=text), THURSDAY_9AM)  # never raises
+
+
+def test_did_you_mean(db):
+    found = search(db, Query(q="libary"), THURSDAY_9AM)
+    assert found.results == [] and found.suggestion == "library"
+    assert search(db, Query(q="lunch"), THURSDAY_9AM).suggestion is None
+
+
+def test_facets(db):
+    assert facets(db) == {"access": ["Hearing loop", "Step-free"], "languages": ["English", "Gujarati", "Hindi"]}
+
+
+def test_helpers():
+    assert split_list("Gujarati; Hindi, English") == ["Gujarati", "Hindi", "English"]
+    assert [is_free(c) for c in ("Free", "free entry", "£0", "£2", "", None)] == [True, True, True, False, False, False]
+    assert is_stale({"last_verified": ""}, date(2026, 11, 26))
+    assert is_stale({"last_verified": "2025-11-25"}, date(2026, 11, 26))
+    assert not is_stale({"last_verified": "2025-11-27"}, date(2026, 11, 26))
+
+
+def test_locate(db):
+    assert from_postcode(db, " le4 6jd ").ward_code == "E05010461"  # Belgrave
+    outside = from_postcode(db, "M1 1AE")
+    assert outside.ward_code is None and outside.easting == 384756
+    with pytest.raises(LocateError) as bad:
+        from_postcode(db, "LE5 SAA")
+    assert bad.value.reason == "malformed" and bad.value.suggestion == "LE5 5AA"
+    with pytest.raises(LocateError) as unknown:
+        from_postcode(db, "LE5 0XX")
+    assert unknown.value.reason == "unknown"
+    with pytest.raises(LocateError) as nowhere:
+        from_postcode(db, "LE11 9AB")
+    assert nowhere.value.reason == "no_location"
+    assert suggest_postcode(db, "LEI 6JD") == "LE1 6JD" or suggest_postcode(db, "LEI 6JD") is None
+    assert from_coordinates(db, "52.6299", "-1.1082").ward_code == "E05010472"
+    with pytest.raises(LocateError):
+        from_coordinates(db, "-1.1", "52.6")
+    assert from_ward(db, "spinney-hills").label == "Spinney Hills"
+    with pytest.raises(LocateError):
+        from_ward(db, "narnia")
