@@ -59,7 +59,9 @@ def build_map(centre: tuple[float, float], zoom: int, tiles: dict | None, option
               element_id: str = "map") -> dict:
     """Return the parts of a map page: the map's <div> and its script."""
     fmap = LocalMap(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True)
-    fmap._id = element_id  # a stable id, so the page's CSS and tests can find it
+    # A stable id, so the page's CSS and tests can find it; it is also a JavaScript name.
+    assert element_id.isidentifier(), element_id
+    fmap._id = element_id
     fmap._name = "map"
     if tiles and tiles.get("url"):
         folium.TileLayer(tiles=tiles["url"], attr=tiles["attribution"], name="tiles",

@@ -5,6 +5,7 @@ import difflib
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 
 import sqlite_utils
@@ -46,9 +47,14 @@ class Query:
 @dataclass
 class Result:
     asset: dict
+    now: datetime
     distance_m: float | None = None
-    next_on: Occurrence | None = None
     sessions: tuple[Session, ...] = ()
+
+    @cached_property
+    def next_on(self) -> Occurrence | None:
+        """When it is next on (worked out only for results that are shown)."""
+        return next_occurrence(self.sessions, self.now) if self.sessions else None
 
     @property
     def walk_minutes(self) -> int | None:
@@ -118,8 +124,7 @@ def _matches(asset: dict, sessions: tuple[Session, ...], query: Query) -> bool:
 
 def result_for(asset: dict, now: datetime) -> Result:
     """Wrap one asset as a result: its sessions and when it is next on."""
-    sessions = tuple(Session.from_dict(s) for s in asset["sessions"])
-    return Result(asset, sessions=sessions, next_on=next_occurrence(sessions, now) if sessions else None)
+    return Result(asset, now, sessions=tuple(Session.from_dict(s) for s in asset["sessions"]))
 
 
 def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
@@ -137,7 +142,7 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
         if not _matches(asset, sessions, query):
             continue
         easting, northing = asset.pop("easting"), asset.pop("northing")
-        result = result_for(asset, now)
+        result = Result(asset, now, sessions=sessions)
         if measuring:
             if easting is None:
                 if origin.ward_code and asset["ward_code"] == origin.ward_code:
@@ -248,10 +253,8 @@ def points_geojson(results: list[Result], include_unplaced: bool = False) -> dic
         if asset["lat"] is None and not include_unplaced:
             continue
         geometry = None if asset["lat"] is None else {"type": "Point", "coordinates": [asset["lon"], asset["lat"]]}
-        features.append({
-            "type": "Feature",
-            "geometry": geometry,
-            "properties": {"id": asset["id"], "name": asset["name"], "category": asset["category"],
-                           "ward_code": asset["ward_code"]},
-        })
+        properties = {"id": asset["id"], "name": asset["name"], "category": asset["category"]}
+        if geometry is None:
+            properties["ward_code"] = asset["ward_code"]
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
     return {"type": "FeatureCollection", "features": features}

@@ -94,7 +94,7 @@ def test_geojson_points(client, built_db):
     assert -1.3 < lon < -1.0 and 52.5 < lat < 52.7
     assert client.get("/api/assets.geojson", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     library = client.get("/api/assets.geojson?category=library").get_json()["features"]
-    assert len(library) == 17 and library[0]["properties"]["category_label"] == "Library"
+    assert len(library) == 17 and library[0]["properties"]["category"] == "library"
 
 
 def test_unknown_asset_is_404_json(client):

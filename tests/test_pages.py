@@ -81,7 +81,7 @@ def test_asset_page(client):
     html = page(client, "/assets/belgrave-library")
     assert "<h1>Belgrave Library</h1>" in html
     assert "Cossington Street, Leicester, LE4 6JD" in html
-    assert "Not checked for over a year." in html
+    assert "Not checked yet." in html and "Nobody has checked these details in person yet." in html
     assert "Print this page" in html
     assert 'href="/wards/belgrave"' in html
 
@@ -110,9 +110,16 @@ def test_map_page_lists_everything_it_shows(client, built_db):
     _, report = built_db
     html = page(client, "/map")
     assert 'id="map_map"' in html
-    assert html.count('<li class="result">') == report.imported
     assert 'href="#map-list"' in html
     assert "/vendor/leaflet/leaflet.js" in html
+    # The list comes in pages of 50, every page reachable by a link.
+    listed = html.count('<li class="result">')
+    assert listed == 50 and "Page 1 of 2" in html and 'href="/map?page=2"' in html
+    second = page(client, "/map?page=2")
+    listed += second.count('<li class="result">')
+    assert listed == report.imported and "Previous page" in second
+    assert page(client, "/map?page=99").count('<li class="result">') == report.imported - 50
+    assert page(client, "/map?page=x").count('<li class="result">') == 50
 
 
 def test_not_found_is_a_friendly_page(client):

@@ -24,7 +24,7 @@
   function popupFor(options, props) {
     var box = el("div", null, "map-popup");
     box.appendChild(el("strong", props.name));
-    box.appendChild(el("p", props.category_label));
+    box.appendChild(el("p", options.categoryLabels[props.category]));
     if (props.when) box.appendChild(el("p", props.when));
     var p = el("p");
     p.appendChild(link(assetUrl(options, props.id), options.text.more));
@@ -81,7 +81,8 @@
     // Clustering needs a top zoom level, which a map without tiles does not otherwise have.
     if (map.getMaxZoom() === Infinity) map.setMaxZoom(options.maxZoom || 19);
     var categories = {};
-    options.categories.forEach(function (c) { categories[c.slug] = c; });
+    options.categoryLabels = {};
+    options.categories.forEach(function (c) { categories[c.slug] = c; options.categoryLabels[c.slug] = c.label; });
     var cluster = L.markerClusterGroup ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false}) : L.featureGroup();
     var byCategory = {};
     var unplaced = {};
@@ -119,6 +120,13 @@
       Object.keys(byCategory).forEach(function (slug) { cluster.addLayers ? cluster.addLayers(byCategory[slug]) : byCategory[slug].forEach(function (m) { cluster.addLayer(m); }); });
       cluster.addTo(map);
 
+      if (options.origin) {
+        // Where the search started: a plain ring, labelled in words.
+        L.circleMarker(options.origin.latlon, {radius: 10, weight: 4, color: "#1a1a1a", fillOpacity: 0})
+          .bindTooltip(el("span", options.origin.label), {permanent: true, direction: "right"})
+          .addTo(map);
+      }
+
       document.querySelectorAll("[data-map-category]").forEach(function (box) {
         box.addEventListener("change", function () {
           var markers = byCategory[box.value] || [];
@@ -131,6 +139,8 @@
       } else if (options.fit === "wards") {
         map.fitBounds(wardLayer.getBounds(), {padding: [10, 10], animate: false});
       }
+      // For tests and curious developers: how many points are on the map right now.
+      window.assetMapVisible = function () { return cluster.getLayers().length; };
       container.dataset.points = String(drawn);
       container.dataset.wards = String(wardLayer.getLayers().length);
       container.dataset.state = "ready";

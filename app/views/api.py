@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..db import get_db
 from ..search import get_asset, list_wards, points_geojson, result_for, search, wards_geojson
-from ..wording import category_name, describe_session
+from ..wording import describe_session
 from .filters import local_now, parse_filters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -63,13 +63,12 @@ def assets():
 
 
 def _with_words(data: dict, results) -> dict:
-    """Add the words a map popup shows (category and when), in the request's language."""
+    """Add when each asset is on, in the request's language, for the map's popups."""
     by_id = {r.asset["id"]: r for r in results}
     for feature in data["features"]:
-        props = feature["properties"]
-        result = by_id[props["id"]]
-        props["category_label"] = category_name(props["category"])
-        props["when"] = "; ".join(describe_session(s) for s in result.sessions)
+        sessions = by_id[feature["properties"]["id"]].sessions
+        if sessions:
+            feature["properties"]["when"] = "; ".join(describe_session(s) for s in sessions)
     return data
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext
 
 from ..assets import CATEGORIES
 from ..db import get_db
-from ..maps import CATEGORY_MARKS, build_map
+from ..maps import CATEGORY_MARKS, build_map, latlon
 from ..search import Query, facets, get_asset, get_ward, is_stale, list_wards, result_for, search
 from ..wording import (category_name, day_name, describe_date, describe_next, describe_session,
                        describe_walk)
@@ -59,6 +59,26 @@ def _search_args() -> dict:
             for k in SEARCH_KEYS if request.args.get(k)}
 
 
+PER_PAGE = 50
+
+
+class Pages:
+    """One page of a long list, with links to its neighbours that keep the search."""
+
+    def __init__(self, items: list, args: dict, endpoint: str):
+        try:
+            wanted = int(request.args.get("page", 1))
+        except ValueError:
+            wanted = 1
+        self.count = max(1, -(-len(items) // PER_PAGE))
+        self.page = min(max(1, wanted), self.count)
+        self.items = items[(self.page - 1) * PER_PAGE:self.page * PER_PAGE]
+        self._args, self._endpoint = args, endpoint
+
+    def url(self, page: int) -> str:
+        return url_for(self._endpoint, **dict(self._args, page=page if page > 1 else None))
+
+
 class _Args(dict):
     """The search arguments for templates: dict access plus getlist, like request.args."""
 
@@ -67,16 +87,19 @@ class _Args(dict):
         return value if isinstance(value, list) else [value]
 
 
-def _map_options(points_url: str | None, fit: str, only_ward: str | None = None) -> dict:
+def _map_options(points_url: str | None, fit: str, only_ward: str | None = None, origin=None) -> dict:
     return {
+        "origin": None if origin is None or origin.lat is None else {
+            "latlon": latlon(origin.lon, origin.lat),
+            "label": origin.label if origin.kind == "postcode" else gettext("You are here")},
         "pointsUrl": points_url,
         "wardsUrl": url_for("api.wards_boundaries"),
         "assetUrl": url_for("pages.asset", asset_id="__ID__"),
         "wardUrl": url_for("pages.ward", slug="__SLUG__"),
         "fit": fit,
         "onlyWard": only_ward,
-        "categories": [{"slug": slug, "symbol": CATEGORY_MARKS[slug][0], "shape": CATEGORY_MARKS[slug][1]}
-                       for slug in CATEGORIES],
+        "categories": [{"slug": slug, "symbol": CATEGORY_MARKS[slug][0], "shape": CATEGORY_MARKS[slug][1],
+                        "label": category_name(slug)} for slug in CATEGORIES],
         "text": {
             "more": gettext("More about this"),
             "wardOnly": gettext("Also in this ward (exact place not known):"),
@@ -103,8 +126,9 @@ def home():
     found = search(db, parsed.query, now) if searched and not place_failed else None
     wards = list_wards(db)
     names = {w["ward_code"]: w["ward_name"] for w in wards}
+    pages = Pages(found.results if found else [], args, "pages.home")
     return render_template(
-        "pages/home.html", args=args, searched=searched, found=found,
+        "pages/home.html", args=args, searched=searched, found=found, shown=pages.items, pages=pages,
         origin=parsed.query.origin if parsed else None, problems=parsed.problems if parsed else [],
         wards=wards, facets=facets(db), day_codes=DAY_CODES, today=now.date(), ward_name=names.get,
     )
@@ -116,6 +140,7 @@ def map_view():
     now = local_now()
     args = _Args(_search_args())
     parsed = parse_filters(db, request.args, now)
+    origin = parsed.query.origin
     found = search(db, parsed.query, now)
     counts = {}
     for result in found.results + found.ward_only:
@@ -123,9 +148,12 @@ def map_view():
     area = current_app.config["AREA"]
     parts = build_map(area.map_centre, area.map_zoom, _tiles(),
                       _map_options(url_for("api.assets_geojson", **args, lang=request.args.get("lang")),
-                                   "points" if args else "wards"))
+                                   "points" if args else "wards",
+                                   origin=origin if origin is not None and origin.kind != "ward" else None))
     legend = [(slug, *CATEGORY_MARKS[slug], counts[slug]) for slug in CATEGORIES if slug in counts]
+    pages = Pages(found.results + found.ward_only, args, "pages.map_view")
     return render_template("pages/map.html", map=parts, legend=legend, found=found, args=args,
+                           shown=pages.items, pages=pages,
                            problems=parsed.problems, today=now.date(), origin=parsed.query.origin)
 
 
@@ -142,10 +170,10 @@ def asset(asset_id: str):
     if found["lat"] is not None:
         parts = build_map((found["lat"], found["lon"]), 16, _tiles(),
                           _map_options(url_for("api.asset_geojson", asset_id=asset_id,
-                                               lang=request.args.get("lang")), "points"), element_id="asset-map")
+                                               lang=request.args.get("lang")), "points"), element_id="asset_map")
     elif found["ward_code"]:
         parts = build_map(area.map_centre, area.map_zoom, _tiles(),
-                          _map_options(None, "wards", found["ward_code"]), element_id="asset-map")
+                          _map_options(None, "wards", found["ward_code"]), element_id="asset_map")
     return render_template("pages/asset.html", asset=found, result=result, map=parts,
                            stale=is_stale(found, now.date()), today=now.date())
 
@@ -171,7 +199,7 @@ def ward(slug: str):
     parts = build_map(area.map_centre, area.map_zoom, _tiles(),
                       _map_options(url_for("api.assets_geojson", ward=found_ward["slug"],
                                            lang=request.args.get("lang")),
-                                   "wards", found_ward["ward_code"]), element_id="ward-map")
+                                   "wards", found_ward["ward_code"]), element_id="ward_map")
     legend = [(slug_, *CATEGORY_MARKS[slug_], len(by_category[slug_])) for slug_ in CATEGORIES if slug_ in by_category]
     return render_template("pages/ward.html", ward=found_ward, by_category=by_category, by_day=by_day,
                            total=len(results), map=parts, legend=legend, today=now.date())

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Time the /map page against a naive one-folium.Marker-per-asset map, in headless Chromium.
+
+For each N it builds a database of N assets at real live Leicester postcodes (seeded, as
+bench_build.py does), serves it on 127.0.0.1 and measures, for our map and the baseline:
+the server's time (ours: the /map page plus /api/assets.geojson via the test client; the
+baseline: folium's render of the same located rows), the bytes sent (raw, and gzip level 6
+done here, as the dev server does not compress) and the time from navigation start until
+every point is drawn, with a fresh browser context (cold cache) each run. Best of --repeat,
+after one warm-up request. Needs Debian's chromium at /usr/bin/chromium.
+
+\b
+Example:
+    python scripts/bench_map.py --sizes 1000,10000 --repeat 3
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import platform
+import re
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import click
+import folium
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from app import create_app  # noqa: E402
+from app.config import load_area  # noqa: E402
+from app.pipeline import build  # noqa: E402
+from bench_build import best_of, write_assets  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+# The sandbox has no network: fail other hosts' look-ups at once instead of waiting on DNS.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+TIMEOUT_MS = 120_000
+JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")  # Debian's libjs-jquery
+# Stand-in for the one jQuery call folium's popups make, if Debian's copy is missing.
+JQUERY_SHIM = (b"window.$=function(h){var t=document.createElement('template');"
+               b"t.innerHTML=h.trim();return [t.content.firstChild];};")
+# All points handed to the clusterer (chunked loading may finish after data-state=ready).
+CLUSTERED = """() => { const m = document.querySelector('.folium-map');
+  return window.assetMapVisible && window.assetMapVisible() === Number(m.dataset.points)
+      && document.querySelector('.leaflet-marker-icon') !== null; }"""
+
+
+class ExtraFiles:
+    """Serve a few fixed bodies (the baseline page, jQuery) in front of the Flask app."""
+
+    def __init__(self, app):
+        self.app, self.files = app, {}
+
+    def __call__(self, environ, start_response):
+        found = self.files.get(environ.get("PATH_INFO"))
+        if found is None:
+            return self.app(environ, start_response)
+        body, content_type = found
+        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def sizes_of(*bodies: bytes) -> tuple[int, int]:
+    """Return the raw and gzip-6 sizes of the bodies, each compressed on its own."""
+    return sum(map(len, bodies)), sum(len(gzip.compress(b, compresslevel=6)) for b in bodies)
+
+
+def get(client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.get_data()
+
+
+def baseline_html(area, rows) -> tuple[float, str]:
+    """Build the naive map; return its render time in seconds and its HTML."""
+    fmap = folium.Map(location=list(area.map_centre), zoom_start=area.map_zoom)
+    for name, lat, lon in rows:
+        folium.Marker([lat, lon], popup=name, tooltip=name).add_to(fmap)
+    start = time.perf_counter()
+    html = fmap.get_root().render()
+    return time.perf_counter() - start, html
+
+
+def localise(html: str) -> str:
+    """Point folium's CDN Leaflet and jQuery at local copies; drop the CDN files plain markers do not use."""
+    cdn = dict(folium.Map.default_js) | dict(folium.Map.default_css)
+    html = html.replace(cdn["leaflet"], "/vendor/leaflet/leaflet.js")
+    html = html.replace(cdn["leaflet_css"], "/vendor/leaflet/leaflet.css")
+    html = html.replace(cdn["jquery"], "/baseline/jquery.min.js")  # its popups call $(...)
+    html = re.sub(r'<script src="https://[^"]+"></script>\s*', "", html)
+    return re.sub(r'<link rel="stylesheet" href="https://[^"]+"/>\s*', "", html)
+
+
+def open_page(browser):
+    context = browser.new_context()  # a new context has an empty cache
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", errors.append)
+    return context, page, errors
+
+
+def time_ours(browser, url: str, located: int) -> tuple[float, float]:
+    """Return seconds from navigation start to data-state=ready, and to every point clustered."""
+    context, page, errors = open_page(browser)
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    page.wait_for_selector(".folium-map[data-state=ready], .folium-map[data-state=error]", timeout=TIMEOUT_MS)
+    ready = time.perf_counter() - start
+    assert page.get_attribute(".folium-map", "data-state") == "ready", errors
+    page.wait_for_function(CLUSTERED, timeout=TIMEOUT_MS)
+    drawn = time.perf_counter() - start
+    points = int(page.get_attribute(".folium-map", "data-points"))
+    context.close()
+    assert points == located and not errors, (points, located, errors)
+    return ready, drawn
+
+
+def time_baseline(browser, url: str, located: int) -> float:
+    """Return seconds from navigation start until every marker icon is in the page."""
+    context, page, errors = open_page(browser)
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    page.wait_for_function("n => document.querySelectorAll('.leaflet-marker-icon').length === n",
+                           arg=located, timeout=TIMEOUT_MS)
+    drawn = time.perf_counter() - start
+    context.close()
+    assert not errors, errors
+    return drawn
+
+
+def measure(n, area, out, live, browser, repeat) -> dict:
+    """Build N assets, serve them, and measure our map and the baseline."""
+    csv_path, db_path = out / f"assets-{n}.csv", out / f"map-{n}.sqlite"
+    write_assets(csv_path, n, live)
+    db_path.unlink(missing_ok=True)
+    report = build(area, db_path, assets_csv=csv_path)
+    assert report.rejected == 0, report.lines()
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("select name, lat, lon from assets where lat is not null and lon is not null "
+                            "order by rowid").fetchall()
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "TILE_URL": ""})
+    wsgi = ExtraFiles(app)
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)  # port 0: any free port
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        client = app.test_client()
+        page, data = get(client, "/map"), get(client, "/api/assets.geojson")  # warm-up
+        page_s, page = best_of(repeat, lambda: get(client, "/map"))
+        data_s, data = best_of(repeat, lambda: get(client, "/api/assets.geojson"))
+        statics = re.findall(r'(?:src|href)="(/(?:static|vendor)/[^"?]+)', page.decode())
+        static = sizes_of(*(get(client, url) for url in statics))
+        wards = sizes_of(get(client, "/api/wards.geojson"))
+
+        baseline_html(area, rows[:10])  # warm-up: folium's templates
+        renders = [baseline_html(area, rows) for _ in range(repeat)]
+        base_s, html = min(renders)[0], renders[-1][1]
+        served = localise(html).encode()
+        (out / f"baseline-{n}.html").write_bytes(served)
+        wsgi.files["/baseline.html"] = (served, "text/html; charset=utf-8")
+        wsgi.files["/baseline/jquery.min.js"] = (JQUERY.read_bytes() if JQUERY.exists() else JQUERY_SHIM,
+                                                 "text/javascript")
+        base_static = sizes_of(*(get(client, u) for u in ("/vendor/leaflet/leaflet.js", "/vendor/leaflet/leaflet.css")),
+                               wsgi.files["/baseline/jquery.min.js"][0])
+
+        ours = [time_ours(browser, base + "/map", len(rows)) for _ in range(repeat)]
+        base_drawn = min(time_baseline(browser, base + "/baseline.html", len(rows)) for _ in range(repeat))
+    finally:
+        server.shutdown()
+    return {"n": n, "located": len(rows), "page_s": page_s, "data_s": data_s, "base_s": base_s,
+            "page": sizes_of(page), "data": sizes_of(data), "ours": sizes_of(page, data),
+            "base": sizes_of(served), "static": static, "statics": len(statics), "wards": wards,
+            "base_static": base_static, "ready_s": min(r for r, _ in ours),
+            "drawn_s": min(d for _, d in ours), "base_drawn_s": base_drawn}
+
+
+def show(r: dict) -> None:
+    ms = lambda s: f"{s * 1000:,.1f}"  # noqa: E731
+    server_s = r["page_s"] + r["data_s"]
+    (page_raw, page_gz), (data_raw, data_gz) = r["page"], r["data"]
+    click.echo(f"\nN = {r['n']:,} ({r['located']:,} located)")
+    click.echo(f"  {'':<22}{'ours':>44}{'baseline':>14}{'base/ours':>11}")
+    click.echo(f"  {'server ms':<22}{f'page {ms(r['page_s'])} + data {ms(r['data_s'])} = {ms(server_s)}':>44}"
+               f"{ms(r['base_s']):>14}{r['base_s'] / server_s:>10.1f}x")
+    for i, label in enumerate(("bytes raw", "bytes gzip")):
+        ours = f"page {r['page'][i]:,} + data {r['data'][i]:,} = {r['ours'][i]:,}"
+        click.echo(f"  {label:<22}{ours:>44}{r['base'][i]:>14,}{r['base'][i] / r['ours'][i]:>10.1f}x")
+    drawn = f"ready {ms(r['ready_s'])}, all clustered {ms(r['drawn_s'])}"
+    click.echo(f"  {'points drawn ms':<22}{drawn:>44}{ms(r['base_drawn_s']):>14}"
+               f"{r['base_drawn_s'] / r['drawn_s']:>10.1f}x")
+    click.echo(f"  static assets (cacheable): ours {r['static'][0]:,} raw / {r['static'][1]:,} gzip in "
+               f"{r['statics']} files; baseline (leaflet.js/.css, jquery) {r['base_static'][0]:,} / {r['base_static'][1]:,}")
+    click.echo(f"  /api/wards.geojson (also fetched by our map, cacheable 1 h): {r['wards'][0]:,} raw / "
+               f"{r['wards'][1]:,} gzip")
+
+
+def goals(r: dict) -> None:
+    server_s = r["page_s"] + r["data_s"]
+    checks = [
+        (f"server total < 100 ms ({server_s * 1000:,.1f} ms)", server_s < 0.1),
+        (f"ours page+data gzip < 1 MB ({r['ours'][1]:,} bytes)", r["ours"][1] < 1_000_000),
+        (f"points drawn < 2 s (all clustered {r['drawn_s']:.2f} s; ready {r['ready_s']:.2f} s)", r["drawn_s"] < 2),
+        (f">= 20x baseline server time ({r['base_s'] / server_s:.1f}x)", r["base_s"] / server_s >= 20),
+        (f">= 20x baseline bytes, gzip ({r['base'][1] / r['ours'][1]:.1f}x; raw "
+         f"{r['base'][0] / r['ours'][0]:.1f}x)", r["base"][1] / r["ours"][1] >= 20),
+    ]
+    click.echo(f"\nGoals at N = {r['n']:,}:")
+    for text, met in checks:
+        click.echo(f"  [{'met' if met else 'MISSED'}] {text}")
+
+
+@click.command(help=__doc__)
+@click.option("--sizes", default="1000,10000", show_default=True, help="Comma-separated asset counts.")
+@click.option("--repeat", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Runs per measurement; the fastest is reported.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Folder for the CSVs, databases and baseline pages (default: a new temporary folder).")
+def main(sizes, repeat, out_dir):
+    sizes = sorted(int(s) for s in sizes.split(",") if s.strip())
+    out = Path(out_dir or tempfile.mkdtemp(prefix="bench-map-"))
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ["ASSETMAP_INSTANCE"] = str(out / "instance")  # keep create_app out of the project folder
+    area = load_area()
+    with open(area.live_postcodes, encoding="utf-8", newline="") as handle:
+        live = sorted({row["pcd"].strip() for row in csv.DictReader(handle)})
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        click.echo(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+                   f"Chromium {browser.version}")
+        click.echo(f"files in {out}; best of {repeat}; gzip level 6 computed here (the dev server "
+                   "sends everything uncompressed)")
+        results = [measure(n, area, out, live, browser, repeat) for n in sizes]
+        browser.close()
+    for r in results:
+        show(r)
+    for r in results:
+        if r["n"] == 10_000:
+            goals(r)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from app.config import PROJECT_ROOT
+from app.i18n import LANGUAGES, TRANSLATIONS
+
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
+METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def source_messages() -> set[str]:
+    """Every string the code and templates pass through gettext, read from the source now."""
+    found = set()
+    for *_, message, _comments, _context in extract_from_dir(str(PROJECT_ROOT), METHODS, keywords=KEYWORDS):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_every_string_is_translated_in_every_language():
+    messages = source_messages()
+    assert len(messages) > 100
+    for code in LANGUAGES:
+        if code == "en":
+            continue
+        with open(TRANSLATIONS / code / "LC_MESSAGES" / "messages.po", "rb") as handle:
+            catalog = read_po(handle)
+        missing = sorted(m for m in messages if not catalog.get(m) or not all(
+            [catalog.get(m).string] if isinstance(catalog.get(m).string, str) else catalog.get(m).string))
+        assert missing == [], f"{code}: untranslated: {missing[:10]}"
+        assert [(m.id, errors) for m, errors in catalog.check() if errors] == []
+        assert catalog.plural_forms
+
+
+def test_pages_are_in_gujarati(client):
+    html = client.get("/?lang=gu").get_data(as_text=True)
+    assert '<html lang="gu" dir="ltr">' in html
+    assert "તમારી નજીક" in html and "Find things to do near you" not in html
+    results = client.get("/?lang=gu&postcode=LE4+6JD").get_data(as_text=True)
+    assert "લાઇબ્રેરી" in results or "પુસ્તકાલય" in results  # the category, translated
