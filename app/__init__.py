@@ -35,12 +35,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["AREA"] = load_area(app.config["AREA_FILE"])
 
-    from . import db, i18n
+    from . import compress, db, i18n
     from .views import api, pages, vendor
     from .wards import slugify
 
     db.init_app(app)
     i18n.init_app(app)
+    compress.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(vendor.bp)

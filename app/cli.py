@@ -141,4 +141,6 @@ def serve(ctx, host, port, rebuild):
         for line in report.lines():
             click.echo(line)
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    app.run(host=host, port=port)
+    from waitress import serve as serve_wsgi
+
+    serve_wsgi(app, host=host, port=port, threads=8)

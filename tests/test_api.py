@@ -138,3 +138,17 @@ def test_asset_text_is_escaped(tmp_path, area):
         html = client.get(url).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_large_responses_are_gzipped_for_browsers_that_ask(client):
+    import gzip
+    import json
+
+    plain = client.get("/api/assets.geojson")
+    packed = client.get("/api/assets.geojson", headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    assert len(packed.data) < len(plain.data) / 4
+    again = client.get("/api/assets.geojson", headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304

@@ -223,3 +223,27 @@ def test_screenshots(browser, live_server, width, label):
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
         assert (SCREENSHOTS / f"{name}-{label}.png").stat().st_size > 10_000
     context.close()
+
+
+def test_use_my_location(browser, live_server):
+    # LE4 6JD's position, as a phone in Belgrave would report it.
+    context = browser.new_context(geolocation={"latitude": 52.650888, "longitude": -1.120615},
+                                  permissions=["geolocation"], viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(live_server + "/")
+    page.get_by_role("button", name="Use my location").click()
+    page.wait_for_selector("#results-heading")
+    assert "places near you" in page.locator("#results-heading").inner_text()
+    assert page.locator(".result h3 a").first.inner_text() == "Belgrave Library"
+    assert "lat=52.65089" in page.url
+    context.close()
+
+
+@pytest.mark.parametrize("path, button", [(PAGES["results"], "Print this list"), (PAGES["asset"], "Print this page"),
+                                          (PAGES["ward"], "Print this page")])
+def test_print_buttons_open_the_print_dialog(watched, live_server, path, button):
+    page = watched.page
+    page.goto(live_server + path)
+    page.evaluate("() => { window.print = () => { window.printed = true; }; }")
+    page.get_by_role("button", name=button).click()
+    assert page.evaluate("() => window.printed") is True

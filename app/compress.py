@@ -1,0 +1,32 @@
+"""Gzip large text responses for browsers that accept it: the map's data shrinks about tenfold."""
+from __future__ import annotations
+
+import gzip
+
+from flask import Flask, request
+
+COMPRESSIBLE = ("text/html", "text/css", "application/json", "application/geo+json", "text/javascript",
+                "application/javascript")
+MIN_BYTES = 1400  # below about one network packet, compressing gains nothing
+
+
+def _compress(response):
+    if (response.status_code < 200 or response.status_code >= 300 or response.direct_passthrough
+            or "Content-Encoding" in response.headers or response.mimetype not in COMPRESSIBLE
+            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+        return response
+    body = response.get_data()
+    if len(body) < MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=6))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    etag, _ = response.get_etag()
+    if etag:
+        # Same content, another encoding: a weak validator still matches If-None-Match.
+        response.set_etag(etag, weak=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_compress)
