@@ -165,7 +165,7 @@ def measure(n, area, out, live, browser, repeat) -> dict:
     base = f"http://127.0.0.1:{server.server_port}"
     try:
         client = app.test_client()
-        page, data = get(client, "/map"), get(client, "/api/assets.geojson")  # warm-up
+        get(client, "/map"), get(client, "/api/assets.geojson")  # warm-up: templates, first connection
         page_s, page = best_of(repeat, lambda: get(client, "/map"))
         data_s, data = best_of(repeat, lambda: get(client, "/api/assets.geojson"))
         statics = re.findall(r'(?:src|href)="(/(?:static|vendor)/[^"?]+)', body(page).decode())
@@ -189,8 +189,7 @@ def measure(n, area, out, live, browser, repeat) -> dict:
     finally:
         server.shutdown()
     return {"n": n, "located": len(rows), "page_s": page_s, "data_s": data_s, "server_s": page_s + data_s,
-            "base_s": base_s,
-            "page": sizes_of(page), "data": sizes_of(data), "ours": sizes_of(page, data),
+            "base_s": base_s, "page": sizes_of(page), "data": sizes_of(data), "ours": sizes_of(page, data),
             "base": sizes_of(served), "static": static, "statics": len(statics), "wards": wards,
             "base_static": base_static, "ready_s": min(r for r, _ in ours),
             "drawn_s": min(d for _, d in ours), "base_drawn_s": base_drawn, "server_gzip": server_gzip}

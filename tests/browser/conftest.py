@@ -35,9 +35,15 @@ def site_db(tmp_path_factory, area):
     with open(area.assets_csv, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         header, rows = reader.fieldnames, list(reader)
-    rows.append({**{h: "" for h in header}, "id": "evil", "name": EVIL, "description": EVIL,
+    blank = {h: "" for h in header}
+    rows.append({**blank, "id": "evil", "name": EVIL, "description": EVIL,
                  "category": "cafe", "postcode": "LE5 5AA", "schedule": "Thu 10:00-12:00",
                  "cost": "Free", "source": "browser test", "source_date": "2026"})
+    # A listing with the details a connector would add, for the newcomer's journey (test data only).
+    rows.append({**blank, "id": "test-thursday-lunch", "name": "Thursday lunch club (test listing)",
+                 "category": "group_activity", "postcode": "LE4 6JD", "schedule": "Thu 12:00-14:00",
+                 "cost": "Free", "accessibility": "Step-free", "languages": "Gujarati; English",
+                 "description": "Hot lunch and a chat.", "source": "browser test", "source_date": "2026"})
     path = tmp / "assets.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=header)

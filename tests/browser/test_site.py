@@ -247,3 +247,31 @@ def test_print_buttons_open_the_print_dialog(watched, live_server, path, button)
     page.evaluate("() => { window.print = () => { window.printed = true; }; }")
     page.get_by_role("button", name=button).click()
     assert page.evaluate("() => window.printed") is True
+
+
+def test_a_newcomers_journey_works_offline(watched, live_server):
+    """Type a postcode, filter to Thursday and free, open an asset, print it: nothing leaves."""
+    page = watched.page
+    page.goto(live_server + "/")
+    page.get_by_label("Your postcode", exact=True).fill("le4 6jd")
+    page.get_by_label("Day of the week").select_option("thu")
+    page.get_by_label("Free only").check()
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_selector("#results-heading")
+    assert parse_qs(urlparse(page.url).query)["day"] == ["thu"]
+    first = page.locator(".result").first
+    assert "Thursday lunch club (test listing)" in first.inner_text()
+    assert "Every Thursday, 12 noon to 2pm" in first.inner_text()
+    first.get_by_role("link").click()
+    page.wait_for_selector("h1")
+    assert page.locator("h1").inner_text() == "Thursday lunch club (test listing)"
+    assert "Free" in page.locator("main").inner_text()
+    page.evaluate("() => { window.print = () => { window.printed = true; }; }")
+    page.get_by_role("button", name="Print this page").click()
+    assert page.evaluate("() => window.printed") is True
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    assert "Every Thursday, 12 noon to 2pm" in page.locator("main").inner_text()
+    page.pdf(path=str(SCREENSHOTS / "journey-asset.pdf"), format="A4")
+    outside = [url for url in watched.requests if not url.startswith(live_server) and not url.startswith("data:")]
+    assert outside == [] and watched.console_errors == [] and watched.dialogs == []
