@@ -10,7 +10,8 @@ COMPRESSIBLE = ("text/html", "text/css", "application/json", "application/geo+js
 MIN_BYTES = 1400  # below about one network packet, compressing gains nothing
 
 
-def _compress(response):
+def gzip_response(response):
+    """Gzip a response if the request accepts it and it is worth it; return the response."""
     if (response.status_code < 200 or response.status_code >= 300 or response.direct_passthrough
             or "Content-Encoding" in response.headers or response.mimetype not in COMPRESSIBLE
             or "gzip" not in request.headers.get("Accept-Encoding", "")):
@@ -18,7 +19,7 @@ def _compress(response):
     body = response.get_data()
     if len(body) < MIN_BYTES:
         return response
-    response.set_data(gzip.compress(body, compresslevel=6))
+    response.set_data(gzip.compress(body, compresslevel=5))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     etag, _ = response.get_etag()
@@ -29,4 +30,4 @@ def _compress(response):
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(_compress)
+    app.after_request(gzip_response)

@@ -5,7 +5,7 @@ import difflib
 import json
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from datetime import date, datetime
 
 import sqlite_utils
@@ -20,7 +20,6 @@ PUBLIC_COLUMNS = (
     "contact_phone", "contact_email", "website", "cost", "languages", "accessibility",
     "audience", "source", "source_date", "last_verified",
 )
-_INTERNAL = ("easting", "northing")
 
 # Residents walk at different speeds; we assume an easy 3 km/h (50 m a minute) and streets that
 # are about a third longer than the straight line.
@@ -83,7 +82,19 @@ def is_free(cost: str | None) -> bool:
     return text.startswith("free") or text in ("£0", "0", "£0.00", "no charge")
 
 
-def _rows(db: sqlite_utils.Database, query: Query) -> list[dict]:
+# What a search needs to filter, sort and draw; the rest of an asset is read only for the
+# results a page shows (hydrate), which keeps a 10,000-asset map quick.
+SLIM_COLUMNS = ("id", "name", "category", "lat", "lon", "ward_code", "location_precision", "sessions",
+                "cost", "accessibility", "languages", "easting", "northing")
+_FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing")
+
+
+@lru_cache(maxsize=8192)
+def _sessions(sessions_json: str) -> tuple[Session, ...]:
+    return tuple(Session.from_dict(s) for s in json.loads(sessions_json)) if sessions_json else ()
+
+
+def _rows(db: sqlite_utils.Database, query: Query):
     where, params = [], {}
     if query.category:
         where.append("assets.category = :category")
@@ -93,7 +104,8 @@ def _rows(db: sqlite_utils.Database, query: Query) -> list[dict]:
         params["ward_code"] = query.ward_code
     # Quoting turns every word into a literal phrase; text with no words quotes to nothing.
     fts_query = db.quote_fts(query.q.strip()) if query.q and query.q.strip() else ""
-    columns = ", ".join(f"assets.{c}" for c in PUBLIC_COLUMNS + _INTERNAL)
+    # Five decimal places is about a metre: finer than a postcode centre can claim.
+    columns = ", ".join(f"round(assets.{c}, 5)" if c in ("lat", "lon") else f"assets.{c}" for c in SLIM_COLUMNS)
     if fts_query:
         params["query"] = fts_query
         sql = (f"select {columns} from assets join assets_fts on assets_fts.rowid = assets.rowid "
@@ -102,50 +114,56 @@ def _rows(db: sqlite_utils.Database, query: Query) -> list[dict]:
     else:
         sql = (f"select {columns} from assets" + (" where " + " and ".join(where) if where else "") +
                " order by assets.name collate nocase, assets.id")
-    names = PUBLIC_COLUMNS + _INTERNAL
-    return [decode_asset(dict(zip(names, row))) for row in db.execute(sql, params)]
+    return db.execute(sql, params)
 
 
-def _matches(asset: dict, sessions: tuple[Session, ...], query: Query) -> bool:
+def _matches(row: tuple, sessions: tuple[Session, ...], query: Query) -> bool:
+    _, _, _, _, _, _, _, _, cost, accessibility, languages, _, _ = row
     if query.day is not None and not any(query.day in s.days for s in sessions):
         return False
     if query.on_date is not None and not any(occurs_on(s, query.on_date) for s in sessions):
         return False
-    if query.free and not is_free(asset["cost"]):
+    if query.free and not is_free(cost):
         return False
     if query.access:
-        held = {a.casefold() for a in split_list(asset["accessibility"])}
+        held = {a.casefold() for a in split_list(accessibility)}
         if not all(a.casefold() in held for a in query.access):
             return False
-    if query.language and query.language.casefold() not in {l.casefold() for l in split_list(asset["languages"])}:
+    if query.language and query.language.casefold() not in {l.casefold() for l in split_list(languages)}:
         return False
     return True
 
 
 def result_for(asset: dict, now: datetime) -> Result:
-    """Wrap one asset as a result: its sessions and when it is next on."""
+    """Wrap one whole asset as a result: its sessions and when it is next on."""
     return Result(asset, now, sessions=tuple(Session.from_dict(s) for s in asset["sessions"]))
 
 
 def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     """Find assets matching every filter; near an origin they come nearest first.
 
-    Assets known only to ward level have no distance: near an origin, those in the origin's
-    ward are returned separately (`ward_only`) rather than given a made-up position.
+    Results carry the fields a list or map needs to sort and draw (id, name, category, lat,
+    lon, ward); call hydrate() on the ones a page shows. Assets known only to ward level have no
+    distance: near an origin, those in the origin's ward are returned separately (`ward_only`)
+    rather than given a made-up position.
     """
     results, ward_only = [], []
     origin = query.origin
     # From a postcode or a device we measure; a ward's centre is no one's front door.
     measuring = origin is not None and origin.kind != "ward" and origin.easting is not None
-    for asset in _rows(db, query):
-        sessions = tuple(Session.from_dict(s) for s in asset["sessions"])
-        if not _matches(asset, sessions, query):
+    filtering = (query.day is not None or query.on_date is not None or query.free or query.access
+                 or query.language)
+    for row in _rows(db, query):
+        sessions = _sessions(row[7])
+        if filtering and not _matches(row, sessions, query):
             continue
-        easting, northing = asset.pop("easting"), asset.pop("northing")
+        asset = {"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
+                 "ward_code": row[5], "location_precision": row[6]}
         result = Result(asset, now, sessions=sessions)
         if measuring:
+            easting, northing = row[11], row[12]
             if easting is None:
-                if origin.ward_code and asset["ward_code"] == origin.ward_code:
+                if origin.ward_code and row[5] == origin.ward_code:
                     ward_only.append(result)
                 continue
             result.distance_m = math.hypot(easting - origin.easting, northing - origin.northing)
@@ -158,6 +176,23 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     if not results and not ward_only and query.q.strip():
         suggestion = suggest_words(db, query.q)
     return Found(results, suggestion, ward_only)
+
+
+def hydrate(db: sqlite_utils.Database, results: list[Result]) -> list[Result]:
+    """Fill in every public field of the given results (the ones a page is about to show)."""
+    wanted = [r.asset["id"] for r in results if "description" not in r.asset]
+    if wanted:
+        full = {}
+        columns = ", ".join(PUBLIC_COLUMNS)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            sql = f"select {columns} from assets where id in ({', '.join('?' * len(chunk))})"
+            for row in db.execute(sql, chunk):
+                full[row[0]] = decode_asset(dict(zip(PUBLIC_COLUMNS, row)))
+        for result in results:
+            if result.asset["id"] in full:
+                result.asset = full[result.asset["id"]]
+    return results
 
 
 def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:

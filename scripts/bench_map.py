@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app import create_app  # noqa: E402
 from app.config import load_area  # noqa: E402
 from app.pipeline import build  # noqa: E402
+from app.views import api, filters  # noqa: E402
 from bench_build import best_of, write_assets  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -168,6 +169,17 @@ def measure(n, area, out, live, browser, repeat) -> dict:
         get(client, "/map"), get(client, "/api/assets.geojson")  # warm-up: templates, first connection
         page_s, page = best_of(repeat, lambda: get(client, "/map"))
         data_s, data = best_of(repeat, lambda: get(client, "/api/assets.geojson"))
+        # Cold: the first page and data requests after a rebuild, before the app keeps anything.
+        colds = []
+        for _ in range(repeat):
+            api._GEOJSON_CACHE.clear()
+            filters._SEARCHES.clear()
+            start = time.perf_counter()
+            get(client, "/map")
+            middle = time.perf_counter()
+            get(client, "/api/assets.geojson")
+            colds.append((middle - start, time.perf_counter() - middle))
+        cold_page_s, cold_s = min(colds, key=sum)
         statics = re.findall(r'(?:src|href)="(/(?:static|vendor)/[^"?]+)', body(page).decode())
         server_gzip = [name for name, r in (("page", page), ("data", data)) if gzipped(r)] or ["nothing"]
         static = sizes_of(*(get(client, url) for url in statics))
@@ -189,6 +201,7 @@ def measure(n, area, out, live, browser, repeat) -> dict:
     finally:
         server.shutdown()
     return {"n": n, "located": len(rows), "page_s": page_s, "data_s": data_s, "server_s": page_s + data_s,
+            "cold_s": cold_page_s + cold_s, "page_cold_s": cold_page_s, "data_cold_s": cold_s,
             "base_s": base_s, "page": sizes_of(page), "data": sizes_of(data), "ours": sizes_of(page, data),
             "base": sizes_of(served), "static": static, "statics": len(statics), "wards": wards,
             "base_static": base_static, "ready_s": min(r for r, _ in ours),
@@ -204,13 +217,17 @@ def show(r: dict) -> None:
     click.echo(f"\nN = {r['n']:,} ({r['located']:,} located; the server gzipped {' and '.join(r['server_gzip'])})")
     click.echo(f"  {'':<22}{'ours':>44}{'baseline':>14}{'base/ours':>11}")
     server = f"page {ms(r['page_s'])} + data {ms(r['data_s'])} = {ms(server_s)}"
-    click.echo(f"  {'server ms':<22}{server:>44}{ms(r['base_s']):>14}{r['base_s'] / server_s:>10.1f}x")
+    click.echo(f"  {'server ms (warm)':<22}{server:>44}{ms(r['base_s']):>14}{r['base_s'] / server_s:>10.1f}x")
+    cold = f"page {ms(r['page_cold_s'])} + data {ms(r['data_cold_s'])} = {ms(r['cold_s'])}"
+    click.echo(f"  {'server ms (cold)':<22}{cold:>44}{ms(r['base_s']):>14}{r['base_s'] / r['cold_s']:>10.1f}x")
     for i, label in enumerate(("bytes raw", "bytes gzip")):
         ours = f"page {r['page'][i]:,} + data {r['data'][i]:,} = {r['ours'][i]:,}"
         click.echo(f"  {label:<22}{ours:>44}{r['base'][i]:>14,}{r['base'][i] / r['ours'][i]:>10.1f}x")
     drawn = f"ready {ms(r['ready_s'])}, all clustered {ms(r['drawn_s'])}"
     click.echo(f"  {'points drawn ms':<22}{drawn:>44}{ms(r['base_drawn_s']):>14}"
                f"{r['base_drawn_s'] / r['drawn_s']:>10.1f}x")
+    click.echo(f"  bytes as each is served by default (baseline raw / ours gzip): "
+               f"{r['base'][0]:,} / {r['ours'][1]:,} = {r['base'][0] / r['ours'][1]:.1f}x")
     click.echo(f"  static assets (cacheable): ours {r['static'][0]:,} raw / {r['static'][1]:,} gzip in "
                f"{r['statics']} files; baseline (leaflet.js/.css, jquery) {r['base_static'][0]:,} / {r['base_static'][1]:,}")
     click.echo(f"  /api/wards.geojson (also fetched by our map, cacheable 1 h): {r['wards'][0]:,} raw / "
@@ -220,12 +237,15 @@ def show(r: dict) -> None:
 def goals(r: dict) -> None:
     server_s = r["server_s"]
     checks = [
-        (f"server total < 100 ms ({server_s * 1000:,.1f} ms)", server_s < 0.1),
+        (f"server total < 100 ms, warm ({server_s * 1000:,.1f} ms)", server_s < 0.1),
+        (f"server total < 100 ms, cold ({r['cold_s'] * 1000:,.1f} ms)", r["cold_s"] < 0.1),
         (f"ours page+data gzip < 1 MB ({r['ours'][1]:,} bytes)", r["ours"][1] < 1_000_000),
         (f"points drawn < 2 s (all clustered {r['drawn_s']:.2f} s; ready {r['ready_s']:.2f} s)", r["drawn_s"] < 2),
-        (f">= 20x baseline server time ({r['base_s'] / server_s:.1f}x)", r["base_s"] / server_s >= 20),
+        (f">= 20x baseline server time, cold ({r['base_s'] / r['cold_s']:.1f}x; warm "
+         f"{r['base_s'] / server_s:.1f}x)", r["base_s"] / r["cold_s"] >= 20),
         (f">= 20x baseline bytes, gzip ({r['base'][1] / r['ours'][1]:.1f}x; raw "
-         f"{r['base'][0] / r['ours'][0]:.1f}x)", r["base"][1] / r["ours"][1] >= 20),
+         f"{r['base'][0] / r['ours'][0]:.1f}x; as served by default {r['base'][0] / r['ours'][1]:.1f}x)",
+         r["base"][1] / r["ours"][1] >= 20),
     ]
     click.echo(f"\nGoals at N = {r['n']:,}:")
     for text, met in checks:

@@ -1,6 +1,8 @@
 """Turn a request's query string into a search Query, with a plain message for each bad value."""
 from __future__ import annotations
 
+import os
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..assets import CATEGORIES
 from ..locate import LocateError, Origin, from_coordinates, from_postcode, from_ward
-from ..search import MAX_RADIUS_M, Query
+from ..search import MAX_RADIUS_M, Found, Query, search
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TEXT = 200
@@ -135,3 +137,24 @@ def local_now() -> datetime:
     if clock is not None:
         return clock
     return datetime.now(ZoneInfo(current_app.config["AREA"].timezone)).replace(tzinfo=None)
+
+
+# The map page and the map's data ask for the same search within a moment of each other, and a
+# kiosk asks for the same few searches all day: keep recent answers until the database file
+# changes or the minute turns ("next on" and "on today" depend on the clock).
+_SEARCHES: OrderedDict = OrderedDict()
+_SEARCHES_SIZE = 32
+
+
+def cached_search(db, query: Query, now: datetime) -> Found:
+    """Run search(), reusing the answer for the same database, query and minute."""
+    path = current_app.config["DATABASE"]
+    stat = os.stat(path)
+    key = (path, stat.st_ino, stat.st_mtime_ns, query, now.replace(second=0, microsecond=0))
+    if key in _SEARCHES:
+        _SEARCHES.move_to_end(key)
+        return _SEARCHES[key]
+    found = _SEARCHES[key] = search(db, query, now)
+    while len(_SEARCHES) > _SEARCHES_SIZE:
+        _SEARCHES.popitem(last=False)
+    return found

@@ -9,11 +9,11 @@ from flask_babel import gettext
 from ..assets import CATEGORIES
 from ..db import get_db
 from ..maps import CATEGORY_MARKS, build_map, latlon
-from ..search import Query, facets, get_asset, get_ward, is_stale, list_wards, result_for, search
+from ..search import Query, facets, get_asset, get_ward, hydrate, is_stale, list_wards, result_for, search
 from ..wording import (category_name, day_name, describe_date, describe_next, describe_session,
                        describe_walk)
 from ..i18n import DEFAULT_LANGUAGE
-from .filters import DAY_CODES, local_now, parse_filters
+from .filters import DAY_CODES, cached_search, local_now, parse_filters
 
 bp = Blueprint("pages", __name__)
 
@@ -123,10 +123,12 @@ def home():
     parsed = parse_filters(db, request.args, now) if searched else None
     # A place we could not find means any list would be misleading: show the message instead.
     place_failed = parsed is not None and any(p.field in ("postcode", "location", "ward") for p in parsed.problems)
-    found = search(db, parsed.query, now) if searched and not place_failed else None
+    found = cached_search(db, parsed.query, now) if searched and not place_failed else None
     wards = list_wards(db)
     names = {w["ward_code"]: w["ward_name"] for w in wards}
     pages = Pages(found.results if found else [], args, "pages.home")
+    if found:
+        hydrate(db, pages.items + found.ward_only)
     return render_template(
         "pages/home.html", args=args, searched=searched, found=found, shown=pages.items, pages=pages,
         origin=parsed.query.origin if parsed else None, problems=parsed.problems if parsed else [],
@@ -141,19 +143,19 @@ def map_view():
     args = _Args(_search_args())
     parsed = parse_filters(db, request.args, now)
     origin = parsed.query.origin
-    found = search(db, parsed.query, now)
+    found = cached_search(db, parsed.query, now)
     counts = {}
     for result in found.results + found.ward_only:
         counts[result.asset["category"]] = counts.get(result.asset["category"], 0) + 1
     area = current_app.config["AREA"]
+    data_url = url_for("api.assets_geojson", **args, lang=request.args.get("lang"))
     parts = build_map(area.map_centre, area.map_zoom, _tiles(),
-                      _map_options(url_for("api.assets_geojson", **args, lang=request.args.get("lang")),
-                                   "points" if args else "wards",
+                      _map_options(data_url, "points" if args else "wards",
                                    origin=origin if origin is not None and origin.kind != "ward" else None))
     legend = [(slug, *CATEGORY_MARKS[slug], counts[slug]) for slug in CATEGORIES if slug in counts]
     pages = Pages(found.results + found.ward_only, args, "pages.map_view")
-    return render_template("pages/map.html", map=parts, legend=legend, found=found, args=args,
-                           shown=pages.items, pages=pages,
+    return render_template("pages/map.html", map=parts, map_data_url=data_url, legend=legend, found=found, args=args,
+                           shown=hydrate(db, pages.items), pages=pages,
                            problems=parsed.problems, today=now.date(), origin=parsed.query.origin)
 
 
@@ -190,7 +192,7 @@ def ward(slug: str):
     if found_ward is None:
         abort(404)
     now = local_now()
-    results = search(db, Query(ward_code=found_ward["ward_code"]), now).results
+    results = hydrate(db, search(db, Query(ward_code=found_ward["ward_code"]), now).results)
     by_category: dict[str, list] = {}
     for result in results:
         by_category.setdefault(result.asset["category"], []).append(result)
