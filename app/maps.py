@@ -12,7 +12,6 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-
 # How each category looks on the map: letters and a shape, so the key works without colour.
 CATEGORY_MARKS = {
     "group_activity": ("Gr", ""),

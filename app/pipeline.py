@@ -9,18 +9,17 @@ import csv
 import gc
 import hashlib
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import shapely
 
 from . import store
-from .assets import CATEGORIES, COLUMNS, AssetFile, Problem, read_asset_file, validate_row
+from .assets import CATEGORIES, AssetFile, Problem, read_asset_file, validate_row
 from .config import Area
 from .geocode import BNG, PostcodeDirectory, area_postcodes, bng_to_wgs84, wgs84_to_bng
 from .wards import WARDS_FILE, assign_wards, load_wards, simplified_geometries, slugify

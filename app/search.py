@@ -5,8 +5,8 @@ import difflib
 import json
 import math
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from datetime import date, datetime
+from functools import cached_property, lru_cache
 
 import sqlite_utils
 

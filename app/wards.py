@@ -1,7 +1,6 @@
 """Electoral wards: normalise ONS boundary files, check them, and place points in them."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -125,9 +125,10 @@ def test_wards_geojson(client):
 
 
 def test_asset_text_is_escaped(tmp_path, area):
+    from conftest import write_csv
+
     from app import create_app
     from app.pipeline import build
-    from conftest import write_csv
 
     evil = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
     path = write_csv(tmp_path / "evil.csv", [{"id": "evil", "name": evil, "category": "library",

@@ -1,10 +1,9 @@
-import shutil
 
 import sqlite_utils
 from click.testing import CliRunner
+from conftest import TEST_DATA, write_csv
 
 from app.cli import cli
-from conftest import TEST_DATA, write_csv
 
 
 def run(*args):

@@ -2,8 +2,15 @@ import math
 
 import pytest
 
-from app.geocode import (InvalidPostcode, PostcodeDirectory, bng_to_wgs84, in_uk, normalise_postcode,
-                         postcode_area, wgs84_to_bng)
+from app.geocode import (
+    InvalidPostcode,
+    PostcodeDirectory,
+    bng_to_wgs84,
+    in_uk,
+    normalise_postcode,
+    postcode_area,
+    wgs84_to_bng,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [

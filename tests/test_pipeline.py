@@ -10,11 +10,11 @@ from datetime import date
 
 import pytest
 import sqlite_utils
+from conftest import SHARED, TEST_DATA, write_csv
 
 from app import store
 from app.assets import CsvFileError
 from app.pipeline import build
-from conftest import SHARED, TEST_DATA, write_csv
 
 TODAY = date(2026, 11, 26)
 

@@ -1,12 +1,12 @@
 from datetime import date, datetime
 
 import pytest
+from conftest import write_csv
 
 from app import store
 from app.locate import LocateError, from_coordinates, from_postcode, from_ward, suggest_postcode
 from app.pipeline import build
 from app.search import Query, facets, is_free, is_stale, search, split_list
-from conftest import write_csv
 
 THURSDAY_9AM = datetime(2026, 11, 26, 9, 0)
 

@@ -5,8 +5,16 @@ import numpy as np
 import pytest
 import shapely
 
-from app.wards import (WardFileError, assign_wards, check_wards, load_wards, normalise_ward_file,
-                       simplified_geometries, slugify, write_wards)
+from app.wards import (
+    WardFileError,
+    assign_wards,
+    check_wards,
+    load_wards,
+    normalise_ward_file,
+    simplified_geometries,
+    slugify,
+    write_wards,
+)
 
 E, N = 460000, 300000
 

@@ -1,17 +1,15 @@
 """The JSON API: the same searches as the pages, plus the map's GeoJSON."""
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
-
-import orjson
 from functools import lru_cache
 
+import orjson
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import get_locale
 
 from .. import compress
-from ..db import get_db
+from ..db import database_version, get_db
 from ..search import get_asset, hydrate, list_wards, points_geojson, result_for, search, wards_geojson
 from ..wording import describe_session
 from .filters import cached_search, local_now, parse_filters
@@ -94,9 +92,8 @@ _GEOJSON_CACHE_SIZE = 64
 
 
 def _geojson_key() -> tuple:
-    stat = os.stat(current_app.config["DATABASE"])
-    return (current_app.config["DATABASE"], stat.st_ino, stat.st_mtime_ns, local_now().date(),
-            request.query_string, "gzip" in request.headers.get("Accept-Encoding", ""))
+    return (database_version(), local_now().date(), request.query_string,
+            "gzip" in request.headers.get("Accept-Encoding", ""))
 
 
 @bp.get("/assets.geojson")

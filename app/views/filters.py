@@ -1,7 +1,6 @@
 """Turn a request's query string into a search Query, with a plain message for each bad value."""
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +10,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..assets import CATEGORIES
+from ..db import database_version
 from ..locate import LocateError, Origin, from_coordinates, from_postcode, from_ward
 from ..search import MAX_RADIUS_M, Found, Query, search
 
@@ -148,9 +148,7 @@ _SEARCHES_SIZE = 32
 
 def cached_search(db, query: Query, now: datetime) -> Found:
     """Run search(), reusing the answer for the same database, query and minute."""
-    path = current_app.config["DATABASE"]
-    stat = os.stat(path)
-    key = (path, stat.st_ino, stat.st_mtime_ns, query, now.replace(second=0, microsecond=0))
+    key = (database_version(), query, now.replace(second=0, microsecond=0))
     if key in _SEARCHES:
         _SEARCHES.move_to_end(key)
         return _SEARCHES[key]
