@@ -2,11 +2,21 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from flask import Flask
 
 from .config import PROJECT_ROOT, area_file_from_env, load_area
+
+
+def _instance_secret(instance: Path) -> str:
+    """The key that signs sign-in sessions: made once per installation, kept out of the repo."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,18 +43,27 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # keep fields in the order the API documents them
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      PERMANENT_SESSION_LIFETIME=8 * 60 * 60)
     app.config["AREA"] = load_area(app.config["AREA_FILE"])
 
-    from . import compress, db, i18n
-    from .views import api, pages, vendor
+    from . import compress, csrf, db, i18n
+    from .views import api, auth, pages, vendor, workspace
     from .wards import slugify
 
     db.init_app(app)
     i18n.init_app(app)
     compress.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(workspace.bp)
     app.add_template_filter(slugify, "ward_slug")
     app.add_template_global(app.config["TILE_CREDIT"], "tile_credit")
     return app

@@ -41,17 +41,30 @@ def cli(ctx, area_file):
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database to write (default: instance/assetmap.db).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False),
               help="Where rejected rows go (default: beside the database).")
+@click.option("--fresh", is_flag=True,
+              help="Replace a live database that has accounts or edits (a copy is kept beside it first).")
 @click.pass_context
-def build(ctx, assets_csv, wards_dir, db_path, rejects_path):
+def build(ctx, assets_csv, wards_dir, db_path, rejects_path, fresh):
     """Build the database from the asset CSV and ward boundaries, and report on every row.
 
+    A build makes a fresh site. Once connectors have accounts or have edited listings on the
+    web, the live database is the truth and a build refuses to replace it unless --fresh.
+
     Exits 1 when any row was rejected (the rest are still imported) and 2 when an input could
-    not be read at all (then the old database is left as it was).
+    not be read at all, or a live database would be replaced (then it is left as it was).
     """
+    from . import store
     from .pipeline import build as run_build
 
     area = _area(ctx)
-    db_path = db_path or _default_db()
+    db_path = Path(db_path or _default_db())
+    if store.has_live_data(db_path):
+        if not fresh:
+            click.echo(f"Error: {db_path} has accounts or web edits, which a build would wipe. Nothing was "
+                       "built. To replace it anyway (a copy is kept), run again with --fresh.", err=True)
+            sys.exit(2)
+        copy = store.backup(db_path, db_path.with_name(db_path.stem + "-before-fresh-build.db"))
+        click.echo(f"Kept a copy of the live database at {copy}")
     try:
         report = run_build(area, db_path, assets_csv, wards_dir, rejects_path)
     except (CsvFileError, WardFileError) as exc:
@@ -63,6 +76,46 @@ def build(ctx, assets_csv, wards_dir, db_path, rejects_path):
     click.echo(f"Wrote {db_path}")
     if not report.ok:
         sys.exit(1)
+
+
+@cli.group()
+def users():
+    """Manage connector and admin accounts."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["connector", "admin"]), default="connector", show_default=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.password_option(help="The password (asked for twice if not given; at least 10 characters).")
+def users_add(name, role, db_path, password):
+    """Create an account. Residents never need one."""
+    from . import store
+    from .users import UserError, add_user
+
+    try:
+        db = store.connect(db_path or _default_db())
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    store.ensure_live_tables(db)
+    try:
+        user = add_user(db, name, password, role)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Added {user.role} {user.name}")
+
+
+@users.command("list")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+def users_list(db_path):
+    """List the accounts."""
+    from . import store
+    from .users import list_users
+
+    db = store.connect(db_path or _default_db())
+    store.ensure_live_tables(db)
+    for user in list_users(db):
+        click.echo(f"{user.name}\t{user.role}")
 
 
 @cli.command()

@@ -9,24 +9,42 @@ from . import store
 
 
 def get_db():
-    """Return this request's database connection, opening it on first use."""
+    """Return this request's read-only database connection, opening it on first use."""
     if "db" not in g:
         g.db = store.connect(current_app.config["DATABASE"], readonly=True)
     return g.db
+
+
+def get_write_db():
+    """Return this request's read-write connection (the workspace only)."""
+    if "write_db" not in g:
+        g.write_db = store.connect(current_app.config["DATABASE"])
+    return g.write_db
 
 
 def database_version() -> tuple:
     """Identify the database file as it is now; a rebuild swaps in a new file, so this changes."""
     path = current_app.config["DATABASE"]
     stat = os.stat(path)
-    return (path, stat.st_ino, stat.st_mtime_ns)
+    # Workspace edits change the data without a new file; they bump meta.data_version.
+    row = get_db().execute("select value from meta where key = 'data_version'").fetchone()
+    return (path, stat.st_ino, stat.st_mtime_ns, row[0] if row else None)
 
 
 def close_db(exception=None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.conn.close()
+    for key in ("db", "write_db"):
+        db = g.pop(key, None)
+        if db is not None:
+            db.conn.close()
 
 
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
+    # Databases built before the workspace existed get its tables the first time the app starts.
+    if os.path.exists(app.config["DATABASE"]):
+        db = store.connect(app.config["DATABASE"])
+        try:
+            with db.conn:
+                store.ensure_live_tables(db)
+        finally:
+            db.conn.close()

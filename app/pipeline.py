@@ -137,7 +137,7 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
     report.imported = len(kept)
 
     ward_names = dict(zip(wards["ward_code"], wards["ward_name"]))
-    assets = [_asset_row(records[i], problems_by_row[i], ward_names) for i in kept]
+    assets = [asset_row(records[i], problems_by_row[i], ward_names) for i in kept]
     column = {name: i for i, name in enumerate(store.ASSET_COLUMNS)}
     report.by_category = dict(Counter(a[column["category"]] for a in assets))
     report.by_precision = dict(Counter(a[column["location_precision"]] for a in assets))
@@ -163,6 +163,28 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
     else:
         rejects_path.unlink(missing_ok=True)  # a rejects file from an earlier build would mislead
     return report
+
+
+def prepare(values: dict[str, str], area: Area, wards, today: date,
+            directory: PostcodeDirectory | None = None, taken_ids: set[str] = frozenset()) -> tuple[dict, list[Problem]]:
+    """Run one asset's values (keyed by contract column) through the same stages as a build.
+
+    This is how the workspace's forms check and place an asset: exactly as the CSV importer
+    does. Returns the record and its problems; any problem with severity "error" means reject.
+    """
+    checked = validate_row(values, None, today)
+    record, problems = checked.record, checked.problems
+    record["row"] = None
+    record["extra"] = {}
+    _geocode([record], [problems], directory or PostcodeDirectory(), area)
+    _place([record], [problems], wards, area)
+    if not _rejected(problems) and not record["id"]:
+        place = record["postcode"] or (record["ward"] if record["precision"] == "ward" else "")
+        base, n = _generated_id(record["name"], place), 2
+        record["id"] = base
+        while record["id"] in taken_ids:
+            record["id"], n = f"{base}-{n}", n + 1
+    return record, problems
 
 
 def _validate(asset_file: AssetFile, today: date):
@@ -351,7 +373,7 @@ def _flag_duplicates(records, problems_by_row) -> None:
             taken.add(candidate)
 
 
-def _asset_row(record: dict, problems: list[Problem], ward_names: dict) -> tuple:
+def asset_row(record: dict, problems: list[Problem], ward_names: dict) -> tuple:
     """Return the assets-table row for a record, in store.ASSET_COLUMNS order."""
     hide = record.get("hide_point") or record["precision"] == "ward"
     ward_code = record.get("ward_code")

@@ -18,8 +18,18 @@ PUBLIC_COLUMNS = (
     "id", "name", "category", "category_label", "description", "address", "postcode", "lat",
     "lon", "ward_code", "ward_name", "location_precision", "outside_area", "schedule", "sessions",
     "contact_phone", "contact_email", "website", "cost", "languages", "accessibility",
-    "audience", "source", "source_date", "last_verified",
+    "audience", "source", "source_date", "last_verified", "status",
 )
+# Residents see open and temporarily closed listings; closed, hidden and deleted ones only the
+# workspace sees. A private address (someone's home) never leaves the workspace, nor its pin.
+PUBLIC = "assets.status in ('open', 'temporarily_closed')"
+
+
+def _public(asset: dict, private: bool) -> dict:
+    """Blank what a resident must not see of a listing at a private address."""
+    if private:
+        asset.update(address=None, postcode=None, lat=None, lon=None, location_precision="ward")
+    return asset
 
 # Residents walk at different speeds; we assume an easy 3 km/h (50 m a minute) and streets that
 # are about a third longer than the straight line.
@@ -85,7 +95,7 @@ def is_free(cost: str | None) -> bool:
 # What a search needs to filter, sort and draw; the rest of an asset is read only for the
 # results a page shows (hydrate), which keeps a 10,000-asset map quick.
 SLIM_COLUMNS = ("id", "name", "category", "lat", "lon", "ward_code", "location_precision", "sessions",
-                "cost", "accessibility", "languages", "easting", "northing")
+                "cost", "accessibility", "languages", "easting", "northing", "private_address")
 _FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing")
 
 
@@ -95,7 +105,7 @@ def _sessions(sessions_json: str) -> tuple[Session, ...]:
 
 
 def _rows(db: sqlite_utils.Database, query: Query):
-    where, params = [], {}
+    where, params = [PUBLIC], {}
     if query.category:
         where.append("assets.category = :category")
         params["category"] = query.category
@@ -112,13 +122,13 @@ def _rows(db: sqlite_utils.Database, query: Query):
                "where assets_fts match :query" + "".join(f" and {w}" for w in where) +
                " order by assets_fts.rank, assets.name, assets.id")
     else:
-        sql = (f"select {columns} from assets" + (" where " + " and ".join(where) if where else "") +
+        sql = (f"select {columns} from assets where " + " and ".join(where) +
                " order by assets.name collate nocase, assets.id")
     return db.execute(sql, params)
 
 
 def _matches(row: tuple, sessions: tuple[Session, ...], query: Query) -> bool:
-    _, _, _, _, _, _, _, _, cost, accessibility, languages, _, _ = row
+    cost, accessibility, languages = row[8], row[9], row[10]
     if query.day is not None and not any(query.day in s.days for s in sessions):
         return False
     if query.on_date is not None and not any(occurs_on(s, query.on_date) for s in sessions):
@@ -157,11 +167,12 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
         sessions = _sessions(row[7])
         if filtering and not _matches(row, sessions, query):
             continue
-        asset = {"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
-                 "ward_code": row[5], "location_precision": row[6]}
+        private = bool(row[13])
+        asset = _public({"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
+                         "ward_code": row[5], "location_precision": row[6]}, private)
         result = Result(asset, now, sessions=sessions)
         if measuring:
-            easting, northing = row[11], row[12]
+            easting, northing = (None, None) if private else (row[11], row[12])
             if easting is None:
                 if origin.ward_code and row[5] == origin.ward_code:
                     ward_only.append(result)
@@ -183,12 +194,12 @@ def hydrate(db: sqlite_utils.Database, results: list[Result]) -> list[Result]:
     wanted = [r.asset["id"] for r in results if "description" not in r.asset]
     if wanted:
         full = {}
-        columns = ", ".join(PUBLIC_COLUMNS)
+        columns = ", ".join(PUBLIC_COLUMNS + ("private_address",))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             sql = f"select {columns} from assets where id in ({', '.join('?' * len(chunk))})"
             for row in db.execute(sql, chunk):
-                full[row[0]] = decode_asset(dict(zip(PUBLIC_COLUMNS, row)))
+                full[row[0]] = _public(decode_asset(dict(zip(PUBLIC_COLUMNS, row))), bool(row[-1]))
         for result in results:
             if result.asset["id"] in full:
                 result.asset = full[result.asset["id"]]
@@ -214,17 +225,17 @@ def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
 def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
     """Return the values the data holds for the list filters: accessibility and languages."""
     access, languages = set(), set()
-    for cell_access, cell_languages in db.execute("select accessibility, languages from assets"):
+    for cell_access, cell_languages in db.execute(f"select accessibility, languages from assets where {PUBLIC}"):
         access.update(split_list(cell_access))
         languages.update(split_list(cell_languages))
     return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold)}
 
 
 def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
-    """Return one asset's public fields, or None."""
-    columns = ", ".join(PUBLIC_COLUMNS)
-    row = db.execute(f"select {columns} from assets where id = ?", [asset_id]).fetchone()
-    return decode_asset(dict(zip(PUBLIC_COLUMNS, row))) if row else None
+    """Return one public asset's public fields, or None (also for closed, hidden or deleted ones)."""
+    columns = ", ".join(PUBLIC_COLUMNS + ("private_address",))
+    row = db.execute(f"select {columns} from assets where id = ? and {PUBLIC}", [asset_id]).fetchone()
+    return _public(decode_asset(dict(zip(PUBLIC_COLUMNS, row))), bool(row[-1])) if row else None
 
 
 def is_stale(asset: dict, today: date) -> bool:
@@ -240,7 +251,7 @@ def list_wards(db: sqlite_utils.Database) -> list[dict]:
         "select ward_code, ward_name, slug, is_focus from wards order by ward_name")]
     counts: dict[str, dict[str, int]] = {}
     for code, category, n in db.execute(
-            "select ward_code, category, count(*) from assets where ward_code is not null "
+            f"select ward_code, category, count(*) from assets where ward_code is not null and {PUBLIC} "
             "group by ward_code, category"):
         counts.setdefault(code, {})[category] = n
     for ward in wards:

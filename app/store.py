@@ -85,6 +85,7 @@ def write_database(db_path: str | Path, assets: list[tuple], wards: list[dict], 
         db["assets"].enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True)
         # The index's own word list, for "did you mean" suggestions.
         conn.execute("create virtual table assets_fts_words using fts5vocab(assets_fts, 'row')")
+        ensure_live_tables(db)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.commit()
     except BaseException:
@@ -99,6 +100,67 @@ def write_database(db_path: str | Path, assets: list[tuple], wards: list[dict], 
     os.replace(tmp, db_path)
     _fsync_dir(db_path.parent)
     return db_path
+
+
+# What the web workspace adds to a built database: asset status and versions, accounts, history.
+LIVE_ASSET_COLUMNS = {
+    "status": "text not null default 'open'",          # open, temporarily_closed, closed, hidden, deleted
+    "private_address": "integer not null default 0",   # 1: address and postcode never shown publicly
+    "version": "integer not null default 1",           # goes up with every saved change
+    "verified_by": "text",
+    "updated_at": "text",
+}
+PUBLIC_STATUSES = ("open", "temporarily_closed")
+
+
+def ensure_live_tables(db: sqlite_utils.Database) -> None:
+    """Add the workspace's tables and columns to a database that lacks them (safe to repeat)."""
+    have = {c.name for c in db["assets"].columns}
+    for name, definition in LIVE_ASSET_COLUMNS.items():
+        if name not in have:
+            db.execute(f"alter table assets add column {name} {definition}")
+    db.executescript("""
+        create table if not exists users (
+            id integer primary key, name text not null unique collate nocase,
+            password_hash text not null, role text not null check (role in ('connector', 'admin')),
+            active integer not null default 1, created_at text not null);
+        create table if not exists sign_in_failures (name text not null, address text, at real not null);
+        create index if not exists sign_in_failures_name on sign_in_failures (name, at);
+        create table if not exists changes (
+            id integer primary key, change_set integer not null, asset_id text not null,
+            at text not null, user_name text not null, action text not null,
+            field text, old_value text, new_value text, note text);
+        create index if not exists changes_asset on changes (asset_id, change_set);
+        create table if not exists meta (key text primary key, value text);
+        insert or ignore into meta (key, value) values ('data_version', '1');
+    """)
+
+
+def has_live_data(db_path: str | Path) -> bool:
+    """Say whether a database holds anything the workspace made (accounts or history)."""
+    if not Path(db_path).exists():
+        return False
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+        return any(conn.execute(f"select 1 from {t} limit 1").fetchone() for t in ("users", "changes") if t in tables)
+    finally:
+        conn.close()
+
+
+def backup(db_path: str | Path, target: str | Path) -> Path:
+    """Copy a database consistently, even while the site is writing to it (SQLite backup API)."""
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.partial")
+    source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    dest = sqlite3.connect(tmp)
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
+    os.replace(tmp, target)
+    return target
 
 
 def _fsync_dir(path: Path) -> None:
@@ -120,7 +182,8 @@ def connect(db_path: str | Path, readonly: bool = False) -> sqlite_utils.Databas
     if readonly:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
     else:
-        conn = sqlite3.connect(db_path, check_same_thread=False)
+        conn = sqlite3.connect(db_path, check_same_thread=False, timeout=10)
+        conn.execute("pragma foreign_keys = on")
     conn.row_factory = sqlite3.Row
     return sqlite_utils.Database(conn)
 

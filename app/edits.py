@@ -1,0 +1,239 @@
+"""The workspace's write side: saving, closing, hiding, verifying and restoring assets, each
+change recorded field by field (who, when, old value, new value, why)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+import geopandas as gpd
+import shapely
+import sqlite_utils
+
+from .assets import COLUMNS, Problem
+from .config import Area
+from .pipeline import asset_row, prepare
+from .store import ASSET_COLUMNS
+from .users import User
+
+STATUSES = ("open", "temporarily_closed", "closed", "hidden", "deleted")
+# The fields a person edits: the CSV contract plus the private-address flag.
+EDITABLE = tuple(c for c in COLUMNS if c != "id") + ("private_address",)
+# Derived columns: recomputed on save, not recorded in history.
+DERIVED = {"category_label", "lat", "lon", "easting", "northing", "ward_code", "ward_name", "outside_area",
+           "nearest_ward_code", "nearest_ward_m", "sessions", "extra", "source_row", "warnings",
+           "location_precision"}
+
+
+class EditError(ValueError):
+    """A change that was not saved: the problems say why, field by field."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class ConflictError(ValueError):
+    """Someone else saved the asset after this form was opened."""
+
+    def __init__(self, current_version: int, changes: list[dict]):
+        super().__init__(f"changed by someone else (now version {current_version})")
+        self.current_version, self.changes = current_version, changes
+
+
+@dataclass
+class Saved:
+    asset_id: str
+    version: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def wards_frame(db: sqlite_utils.Database) -> gpd.GeoDataFrame:
+    """The live database's wards as a GeoDataFrame (EPSG:4326), for placing a saved asset."""
+    rows = list(db.execute("select ward_code, ward_name, geometry from wards order by ward_code"))
+    return gpd.GeoDataFrame({"ward_code": [r[0] for r in rows], "ward_name": [r[1] for r in rows]},
+                            geometry=[shapely.from_geojson(r[2]) for r in rows], crs="EPSG:4326")
+
+
+def workspace_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
+    """Every stored field of an asset, whatever its status."""
+    row = db.execute("select * from assets where id = ?", [asset_id]).fetchone()
+    return dict(row) if row else None
+
+
+def _form_values(asset: dict) -> dict[str, str]:
+    """An asset's editable fields as the strings a form or CSV holds."""
+    values = {c: "" if asset.get(c) is None else str(asset[c]) for c in EDITABLE}
+    if asset.get("location_precision") == "exact":
+        values["lat"], values["lon"] = str(asset["lat"]), str(asset["lon"])
+    else:
+        values["lat"] = values["lon"] = ""
+    if asset.get("location_precision") == "ward" and not asset.get("postcode"):
+        values["location_precision"] = "ward"
+    else:
+        values["location_precision"] = ""
+    values["ward"] = asset.get("ward_name") or ""
+    values["private_address"] = "1" if asset.get("private_address") else ""
+    return values
+
+
+def form_values(asset: dict) -> dict[str, str]:
+    """What the edit form shows for an asset."""
+    return _form_values(asset)
+
+
+def _next_change_set(db) -> int:
+    return (db.execute("select max(change_set) from changes").fetchone()[0] or 0) + 1
+
+
+def _bump_data_version(db) -> None:
+    db.execute("update meta set value = cast(value as integer) + 1 where key = 'data_version'")
+
+
+def _record(db, change_set: int, asset_id: str, user: User, action: str, note: str,
+            changes: list[tuple[str, str, str]]) -> None:
+    at = _now()
+    if not changes:
+        changes = [(None, None, None)]
+    db.conn.executemany(
+        "insert into changes (change_set, asset_id, at, user_name, action, field, old_value, new_value, note) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(change_set, asset_id, at, user.name, action, f, old, new, note or None) for f, old, new in changes])
+
+
+def likely_duplicates(db, name: str, postcode: str | None, ward_code: str | None, exclude: str | None = None) -> list[dict]:
+    """Other assets with the same name in the same postcode (or ward, when there is no postcode)."""
+    key = " ".join(name.casefold().split())
+    rows = db.execute("select id, name, postcode, ward_code, status from assets where id != ?", [exclude or ""])
+    return [dict(zip(("id", "name", "postcode", "ward_code", "status"), r)) for r in rows
+            if " ".join(r[1].casefold().split()) == key
+            and ((postcode and r[2] == postcode) or (not postcode and ward_code and r[3] == ward_code))]
+
+
+def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[str, str],
+               asset_id: str | None = None, expected_version: int | None = None, note: str = "",
+               action: str | None = None, today: date | None = None) -> Saved:
+    """Validate and save an asset (new when asset_id is None), recording each changed field.
+
+    Raises EditError with the problems when the values would be rejected by the CSV importer,
+    and ConflictError when the asset has changed since expected_version.
+    """
+    today = today or date.today()
+    current = workspace_asset(db, asset_id) if asset_id else None
+    if asset_id and current is None:
+        raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+    if current and expected_version is not None and current["version"] != expected_version:
+        # Each save adds one to the version, so the newest saves are the ones this form missed.
+        missed = max(0, current["version"] - expected_version)
+        raise ConflictError(current["version"], history(db, asset_id)[:missed])
+    values = {k: (values.get(k) or "") for k in EDITABLE}
+    values["id"] = asset_id or ""
+    taken = {r[0] for r in db.execute("select id from assets")}
+    record, problems = prepare(values, area, wards_frame(db), today, taken_ids=taken)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise EditError(errors)
+    ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
+    row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
+    row["private_address"] = 1 if values.get("private_address") in ("1", "on", "true", "yes") else 0
+    if current:
+        row["extra"] = current["extra"]  # columns from a CSV that the form does not show
+        row["source_row"] = current["source_row"]
+    before = _form_values(current) if current else {k: "" for k in EDITABLE}
+    after = _form_values({**row, "ward_name": row["ward_name"]})
+    changed = [(k, before.get(k, ""), after.get(k, "")) for k in EDITABLE if before.get(k, "") != after.get(k, "")]
+    if current and not changed:
+        return Saved(asset_id, current["version"], [p for p in problems if p.severity == "warning"])
+    with db.conn:
+        change_set = _next_change_set(db)
+        row["updated_at"] = _now()
+        if current:
+            row["version"] = current["version"] + 1
+            sets = ", ".join(f"{k} = ?" for k in row if k != "id")
+            db.execute(f"update assets set {sets} where id = ?", [*(v for k, v in row.items() if k != "id"), asset_id])
+        else:
+            row["version"] = 1
+            row["status"] = "open"
+            db["assets"].insert(row)
+        _record(db, change_set, row["id"], user, action or ("edit" if current else "create"), note, changed)
+        _bump_data_version(db)
+    return Saved(row["id"], row["version"], [p for p in problems if p.severity == "warning"])
+
+
+def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str, note: str = "") -> int:
+    """Open, temporarily close, close, hide or delete an asset; only admins may undo a deletion."""
+    if status not in STATUSES:
+        raise EditError([Problem(None, "status", f"'{status}' is not one of: {', '.join(STATUSES)}")])
+    current = workspace_asset(db, asset_id)
+    if current is None:
+        raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+    if current["status"] == "deleted" and not user.is_admin:
+        raise EditError([Problem(None, "status", "only an admin can bring back a deleted listing")])
+    if current["status"] == status:
+        return current["version"]
+    with db.conn:
+        version = current["version"] + 1
+        db.execute("update assets set status = ?, version = ?, updated_at = ? where id = ?",
+                   [status, version, _now(), asset_id])
+        _record(db, _next_change_set(db), asset_id, user, "status", note, [("status", current["status"], status)])
+        _bump_data_version(db)
+    return version
+
+
+def verify(db: sqlite_utils.Database, user: User, asset_id: str, today: date | None = None, note: str = "") -> int:
+    """Record that a connector checked the listing today and it is still right."""
+    current = workspace_asset(db, asset_id)
+    if current is None:
+        raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+    day = (today or date.today()).isoformat()
+    with db.conn:
+        version = current["version"] + 1
+        db.execute("update assets set last_verified = ?, verified_by = ?, version = ?, updated_at = ? where id = ?",
+                   [day, user.name, version, _now(), asset_id])
+        _record(db, _next_change_set(db), asset_id, user, "verify", note,
+                [("last_verified", current["last_verified"] or "", day)])
+        _bump_data_version(db)
+    return version
+
+
+def history(db: sqlite_utils.Database, asset_id: str) -> list[dict]:
+    """Every change to an asset, newest first, grouped by save (change_set)."""
+    rows = [dict(r) for r in db.execute(
+        "select change_set, at, user_name, action, field, old_value, new_value, note from changes "
+        "where asset_id = ? order by change_set desc, id", [asset_id])]
+    sets: dict[int, dict] = {}
+    for row in rows:
+        entry = sets.setdefault(row["change_set"], {k: row[k] for k in ("change_set", "at", "user_name", "action", "note")}
+                                | {"fields": []})
+        if row["field"]:
+            entry["fields"].append({"field": row["field"], "old": row["old_value"], "new": row["new_value"]})
+    return list(sets.values())
+
+
+def values_at(db: sqlite_utils.Database, asset_id: str, change_set: int) -> dict[str, str]:
+    """The asset's editable values just after the given save, rebuilt by undoing later ones."""
+    current = workspace_asset(db, asset_id)
+    values = _form_values(current)
+    for row in db.execute("select field, old_value from changes where asset_id = ? and change_set > ? "
+                          "and field is not null order by change_set desc, id desc", [asset_id, change_set]):
+        if row[0] in values:
+            values[row[0]] = row[1] or ""
+    return values
+
+
+def restore(db: sqlite_utils.Database, area: Area, user: User, asset_id: str, change_set: int,
+            note: str = "") -> Saved:
+    """Bring an asset back to how it was after an earlier save; the restore is itself a change."""
+    current = workspace_asset(db, asset_id)
+    values = values_at(db, asset_id, change_set)
+    saved = save_asset(db, area, user, values, asset_id, current["version"],
+                       note or f"restored the version saved in change {change_set}", action="restore")
+    old_status = db.execute("select new_value from changes where asset_id = ? and field = 'status' and change_set <= ? "
+                            "order by change_set desc limit 1", [asset_id, change_set]).fetchone()
+    if old_status and old_status[0] != workspace_asset(db, asset_id)["status"]:
+        set_status(db, user, asset_id, old_status[0], note or f"restored the status of change {change_set}")
+    return saved
+

@@ -1,0 +1,83 @@
+"""Signing in and out of the connectors' workspace."""
+from __future__ import annotations
+
+import secrets
+from functools import wraps
+
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+
+from ..db import get_write_db
+from ..users import UserError, authenticate, get_user
+
+bp = Blueprint("auth", __name__, url_prefix="/workspace")
+
+
+def load_user() -> None:
+    """Put the signed-in user (if any) on g; residents never have a session at all."""
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        g.user = get_user(get_write_db(), user_id)
+        if g.user is None:
+            session.clear()
+
+
+def sign_in_required(view):
+    """Send anyone not signed in to the sign-in page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("user") is None:
+            return redirect(url_for("auth.sign_in", next=request.full_path))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def admin_required(view):
+    """Only admins; signed-in connectors get 403."""
+    @wraps(view)
+    @sign_in_required
+    def wrapped(*args, **kwargs):
+        if not g.user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    error = None
+    if request.method == "POST":
+        name, password = request.form.get("name", ""), request.form.get("password", "")
+        try:
+            user = authenticate(get_write_db(), name, password, request.remote_addr or "")
+        except UserError as exc:
+            error = str(exc)
+        else:
+            if user is None:
+                error = "That name and password do not match an account."
+            else:
+                session.clear()
+                session.permanent = True
+                session["user_id"] = user.id
+                session["csrf_id"] = secrets.token_hex(16)
+                target = request.args.get("next", "")
+                # Only ever go on to a page of this site's workspace.
+                if not target.startswith("/workspace"):
+                    target = url_for("workspace.dashboard")
+                return redirect(target)
+    return render_template("workspace/sign_in.html", error=error), 401 if error else 200
+
+
+@bp.post("/sign-out")
+def sign_out():
+    session.clear()
+    return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _load_user():
+        if request.path.startswith("/workspace"):
+            load_user()
+        else:
+            g.user = None

@@ -1,0 +1,168 @@
+"""The connectors' workspace: what needs attention, editing, history, verifying, accounts."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+
+from ..assets import CATEGORIES
+from ..db import get_write_db
+from ..edits import (STATUSES, ConflictError, EditError, form_values, history, likely_duplicates, restore,
+                     save_asset, set_status, verify, workspace_asset)
+from ..users import ROLES, UserError, add_user, list_users
+from .auth import admin_required, sign_in_required
+from .filters import local_now
+
+bp = Blueprint("workspace", __name__, url_prefix="/workspace")
+
+STALE_DAYS = {"six_months": 183, "a_year": 365}
+
+
+def _today() -> date:
+    return local_now().date()
+
+
+def _age_days(asset: dict, today: date) -> int | None:
+    return (today - date.fromisoformat(asset["last_verified"])).days if asset["last_verified"] else None
+
+
+@bp.get("/")
+@sign_in_required
+def dashboard():
+    """What needs attention, filterable by ward so each connector sees their patch."""
+    db = get_write_db()
+    ward = request.args.get("ward", "")
+    today = _today()
+    sql = ("select id, name, category, ward_code, ward_name, status, last_verified, verified_by, location_precision, "
+           "outside_area from assets where status != 'deleted'" + (" and ward_code = ?" if ward else "") +
+           " order by name collate nocase")
+    assets = [dict(r) for r in db.execute(sql, [ward] if ward else [])]
+    groups = {"never": [], "a_year": [], "six_months": [], "outside": [], "ward_only": []}
+    for asset in assets:
+        age = _age_days(asset, today)
+        if age is None:
+            groups["never"].append(asset)
+        elif age > STALE_DAYS["a_year"]:
+            groups["a_year"].append(asset)
+        elif age > STALE_DAYS["six_months"]:
+            groups["six_months"].append(asset)
+        if asset["outside_area"]:
+            groups["outside"].append(asset)
+        if asset["location_precision"] == "ward":
+            groups["ward_only"].append(asset)
+    wards = [dict(r) for r in db.execute("select ward_code, ward_name from wards order by ward_name")]
+    return render_template("workspace/dashboard.html", groups=groups, wards=wards, ward=ward, total=len(assets))
+
+
+def _form_problems(error: EditError) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for problem in error.problems:
+        problems.setdefault(problem.column or "form", []).append(problem.message)
+    return problems
+
+
+@bp.route("/assets/new", methods=["GET", "POST"])
+@sign_in_required
+def new_asset():
+    return _edit(None)
+
+
+@bp.route("/assets/<asset_id>", methods=["GET", "POST"])
+@sign_in_required
+def edit_asset(asset_id: str):
+    return _edit(asset_id)
+
+
+def _edit(asset_id: str | None):
+    db = get_write_db()
+    current = workspace_asset(db, asset_id) if asset_id else None
+    if asset_id and current is None:
+        abort(404)
+    values = form_values(current) if current else {}
+    problems, warnings, conflict, saved = {}, [], None, request.args.get("saved")
+    version = current["version"] if current else None
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in request.form if k not in ("csrf_token", "version", "note")}
+        try:
+            expected = int(request.form.get("version", "")) if asset_id else None
+        except ValueError:
+            expected = None
+        try:
+            result = save_asset(db, current_app.config["AREA"], g.user, values, asset_id, expected,
+                                request.form.get("note", ""), today=_today())
+        except EditError as exc:
+            problems = _form_problems(exc)
+        except ConflictError as exc:
+            conflict = exc
+            version = exc.current_version
+        else:
+            return redirect(url_for("workspace.edit_asset", asset_id=result.asset_id, saved=1))
+    if current and not problems and not conflict:
+        warnings = likely_duplicates(db, current["name"], current["postcode"], current["ward_code"], asset_id)
+    return render_template("workspace/edit.html", asset=current, values=values, problems=problems,
+                           warnings=warnings, conflict=conflict, version=version, saved=saved,
+                           categories=CATEGORIES, statuses=STATUSES), (409 if conflict else 400 if problems else 200)
+
+
+@bp.post("/assets/<asset_id>/status")
+@sign_in_required
+def change_status(asset_id: str):
+    db = get_write_db()
+    try:
+        set_status(db, g.user, asset_id, request.form.get("status", ""), request.form.get("note", ""))
+    except EditError as exc:
+        if workspace_asset(db, asset_id) is None:
+            abort(404)
+        return render_template("workspace/message.html", title="Not changed", message=str(exc)), 403
+    return redirect(url_for("workspace.edit_asset", asset_id=asset_id, saved=1))
+
+
+@bp.post("/assets/<asset_id>/verify")
+@sign_in_required
+def verify_asset(asset_id: str):
+    db = get_write_db()
+    try:
+        verify(db, g.user, asset_id, _today(), request.form.get("note", ""))
+    except EditError:
+        abort(404)
+    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/workspace")
+                    else url_for("workspace.edit_asset", asset_id=asset_id, saved=1))
+
+
+@bp.get("/assets/<asset_id>/history")
+@sign_in_required
+def asset_history(asset_id: str):
+    db = get_write_db()
+    current = workspace_asset(db, asset_id)
+    if current is None:
+        abort(404)
+    return render_template("workspace/history.html", asset=current, entries=history(db, asset_id))
+
+
+@bp.post("/assets/<asset_id>/restore/<int:change_set>")
+@sign_in_required
+def restore_asset(asset_id: str, change_set: int):
+    db = get_write_db()
+    if workspace_asset(db, asset_id) is None:
+        abort(404)
+    try:
+        restore(db, current_app.config["AREA"], g.user, asset_id, change_set, request.form.get("note", ""))
+    except (EditError, ConflictError) as exc:
+        return render_template("workspace/message.html", title="Not restored", message=str(exc)), 409
+    return redirect(url_for("workspace.asset_history", asset_id=asset_id))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users():
+    db = get_write_db()
+    error = None
+    if request.method == "POST":
+        try:
+            add_user(db, request.form.get("name", ""), request.form.get("password", ""),
+                     request.form.get("role", "connector"))
+        except UserError as exc:
+            error = str(exc)
+        else:
+            return redirect(url_for("workspace.users"))
+    return render_template("workspace/users.html", users=list_users(db), roles=ROLES, error=error), 400 if error else 200

@@ -1,0 +1,265 @@
+"""The connectors' workspace: who may see and do what, CSRF, throttling, edits, history, restore."""
+import re
+import shutil
+from html import unescape
+from datetime import datetime
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from app import create_app, store
+from app.cli import cli
+from app.users import add_user
+
+NOW = datetime(2026, 11, 26, 9, 0)
+ORIGIN = "http://localhost"
+
+
+@pytest.fixture
+def live_db(built_db, tmp_path):
+    """A copy of the built database with one connector and one admin."""
+    db_path = tmp_path / "live.db"
+    shutil.copy(built_db[0], db_path)
+    db = store.connect(db_path)
+    store.ensure_live_tables(db)
+    add_user(db, "Asha", "correct horse battery", "connector")
+    add_user(db, "Ben", "another long password", "connector")
+    add_user(db, "Admin", "admin password here", "admin")
+    db.conn.close()
+    return db_path
+
+
+@pytest.fixture
+def app(live_db, tmp_path):
+    return create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "NOW": NOW,
+                       "SECRET_KEY": "test only", "SESSION_COOKIE_SECURE": False})
+
+
+def token(client, url="/workspace/sign-in"):
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def post(client, url, data, page=None):
+    data = {"csrf_token": token(client, page or url), **data}
+    return client.post(url, data=data, headers={"Origin": ORIGIN})
+
+
+def sign_in(client, name="Asha", password="correct horse battery"):
+    response = post(client, "/workspace/sign-in", {"name": name, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def edit_form(client, asset_id):
+    html = client.get(f"/workspace/assets/{asset_id}").get_data(as_text=True)
+    values = dict(re.findall(r'<input type="[a-z]+" id="f-[a-z_]+" name="([a-z_]+)" value="([^"]*)"', html))
+    category = html[html.index('id="f-category"'):]
+    values["category"] = re.search(r'<option value="([a-z_]+)" selected>', category).group(1)
+    values["description"] = re.search(r'name="description"[^>]*>([^<]*)</textarea>', html).group(1)
+    values = {k: unescape(v) for k, v in values.items()}
+    values["version"] = re.search(r'name="version" value="(\d+)"', html).group(1)
+    values["csrf_token"] = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return values
+
+
+WORKSPACE_GETS = ["/workspace/", "/workspace/assets/new", "/workspace/assets/belgrave-library",
+                  "/workspace/assets/belgrave-library/history", "/workspace/users"]
+WORKSPACE_POSTS = ["/workspace/assets/new", "/workspace/assets/belgrave-library",
+                   "/workspace/assets/belgrave-library/status", "/workspace/assets/belgrave-library/verify",
+                   "/workspace/assets/belgrave-library/restore/1", "/workspace/users"]
+
+
+@pytest.mark.parametrize("url", WORKSPACE_GETS)
+def test_nothing_is_visible_without_signing_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/workspace/sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("url", WORKSPACE_POSTS)
+def test_nothing_can_be_done_without_signing_in(client, url):
+    assert client.post(url, data={"name": "x"}, headers={"Origin": ORIGIN}).status_code == 400  # no token
+    response = post(client, url, {"name": "x", "status": "hidden"}, page="/workspace/sign-in")
+    assert response.status_code == 302 and "/workspace/sign-in" in response.headers["Location"]
+    assert sqlite_utils.Database(client.application.config["DATABASE"])["changes"].count == 0
+
+
+def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_it(app):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    client = app.test_client()
+    response = post(client, "/workspace/sign-in", {"name": "asha", "password": "correct horse battery"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+def test_sign_out(client):
+    sign_in(client)
+    assert client.get("/workspace/").status_code == 200
+    post(client, "/workspace/sign-out", {}, page="/workspace/")
+    assert client.get("/workspace/").status_code == 302
+
+
+def test_wrong_password_and_throttling(client):
+    response = post(client, "/workspace/sign-in", {"name": "Asha", "password": "wrong"})
+    assert response.status_code == 401 and "do not match" in response.get_data(as_text=True)
+    for _ in range(4):
+        post(client, "/workspace/sign-in", {"name": "Asha", "password": "wrong"})
+    response = post(client, "/workspace/sign-in", {"name": "Asha", "password": "correct horse battery"})
+    assert response.status_code == 401 and "too many failed sign-ins" in response.get_data(as_text=True)
+    sign_in(client, "Ben", "another long password")  # other names are not locked out
+
+
+def test_csrf(client):
+    sign_in(client)
+    url = "/workspace/assets/belgrave-library/verify"
+    good = token(client, "/workspace/")
+    assert client.post(url, data={}, headers={"Origin": ORIGIN}).status_code == 400
+    assert client.post(url, data={"csrf_token": good}, headers={"Origin": "https://evil.example"}).status_code == 400
+    assert client.post(url, data={"csrf_token": good}).status_code == 400  # no Origin or Referer
+    assert client.post(url, data={"csrf_token": "1." + "0" * 64}, headers={"Origin": ORIGIN}).status_code == 400
+    other = client.application.test_client()
+    assert other.post(url, data={"csrf_token": good}, headers={"Origin": ORIGIN}).status_code == 400
+    assert client.post(url, data={"csrf_token": good}, headers={"Origin": ORIGIN}).status_code == 302
+
+
+def test_edit_history_restore_round_trip(client):
+    sign_in(client)
+    form = edit_form(client, "belgrave-library")
+    form.update(schedule="tue-sat 9:30-17:00", cost="Free", note="Rang the library")
+    response = client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN})
+    assert response.status_code == 302
+    public = client.get("/assets/belgrave-library").get_data(as_text=True)
+    assert "Every Tuesday to Saturday, 9:30am to 5pm" in public and "Free" in public
+    history = client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
+    assert "Asha" in history and "Rang the library" in history
+    assert "<td>schedule</td><td></td><td>Tue-Sat 09:30-17:00</td>" in history
+    fields = {r[0] for r in sqlite_utils.Database(client.application.config["DATABASE"]).execute(
+        "select field from changes where asset_id = 'belgrave-library'")}
+    assert fields == {"schedule", "cost"}  # nothing else was touched by saving the form
+    form = edit_form(client, "belgrave-library")
+    form.update(cost="£1")
+    client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN})
+    history = client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
+    change_set = int(re.search(r"/restore/(\d+)", history).group(1))  # the first save, offered for restore
+    response = post(client, f"/workspace/assets/belgrave-library/restore/{change_set}", {},
+                    page="/workspace/assets/belgrave-library/history")
+    assert response.status_code == 302
+    public = client.get("/assets/belgrave-library").get_data(as_text=True)
+    assert "Free" in public and "£1" not in public
+    entries = client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
+    assert "restore" in entries
+
+
+def test_a_new_listing_is_checked_like_the_csv(client):
+    sign_in(client)
+    response = post(client, "/workspace/assets/new", {"name": "Knit and natter", "category": "group_activity",
+                                                       "postcode": "LE5 5A"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "&#39;LE5 5A&#39; is not in the shape of a UK postcode" in html
+    response = post(client, "/workspace/assets/new", {"name": "Knit and natter", "category": "group_activity",
+                                                       "postcode": "le5 5aa", "schedule": "Wed 14:00-16:00",
+                                                       "source": "Poster in the library window"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/workspace/assets/knit-and-natter-le5-5aa")
+    public = client.get("/assets/knit-and-natter-le5-5aa").get_data(as_text=True)
+    assert "Spinney Hills" in public and "Every Wednesday, 2pm to 4pm" in public
+
+
+def test_private_address_never_leaves_the_workspace(client):
+    sign_in(client)
+    response = post(client, "/workspace/assets/new", {"name": "Close Encounters on Ash Close", "category": "group_activity",
+                                                       "postcode": "LE5 5AA", "address": "12 Ash Close",
+                                                       "private_address": "1", "source": "Host"})
+    asset_id = response.headers["Location"].split("/")[3].split("?")[0]
+    for url in (f"/assets/{asset_id}", "/?postcode=LE5+5AA", "/map", f"/api/assets/{asset_id}",
+                "/api/assets?near=LE5+5AA", "/api/assets.geojson", f"/api/assets/{asset_id}.geojson"):
+        text = client.get(url).get_data(as_text=True)
+        assert "12 Ash Close" not in text and ("LE5 5AA" not in text or "near LE5 5AA" in text), url
+    feature = next(f for f in client.get("/api/assets.geojson").get_json()["features"] if f["properties"]["id"] == asset_id)
+    assert feature["geometry"] is None
+    assert "12 Ash Close" in client.get(f"/workspace/assets/{asset_id}").get_data(as_text=True)
+
+
+def test_status_and_soft_delete(client, app):
+    sign_in(client)
+    post(client, "/workspace/assets/belgrave-library/status", {"status": "hidden"}, page="/workspace/")
+    assert client.get("/assets/belgrave-library").status_code == 404
+    assert "belgrave-library" not in client.get("/api/assets.geojson").get_data(as_text=True)
+    post(client, "/workspace/assets/belgrave-library/status", {"status": "deleted"}, page="/workspace/")
+    response = post(client, "/workspace/assets/belgrave-library/status", {"status": "open"}, page="/workspace/")
+    assert response.status_code == 403 and "only an admin" in response.get_data(as_text=True)
+    admin = app.test_client()
+    sign_in(admin, "Admin", "admin password here")
+    post(admin, "/workspace/assets/belgrave-library/status", {"status": "open"}, page="/workspace/")
+    assert client.get("/assets/belgrave-library").status_code == 200
+
+
+def test_two_connectors_saving_the_same_asset(app):
+    asha, ben = app.test_client(), app.test_client()
+    sign_in(asha)
+    sign_in(ben, "Ben", "another long password")
+    form_a, form_b = edit_form(asha, "belgrave-library"), edit_form(ben, "belgrave-library")
+    form_a["cost"], form_b["cost"] = "Free", "£3"
+    assert asha.post("/workspace/assets/belgrave-library", data=form_a, headers={"Origin": ORIGIN}).status_code == 302
+    response = ben.post("/workspace/assets/belgrave-library", data=form_b, headers={"Origin": ORIGIN})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else changed this listing" in html and "Asha" in html and "“Free”" in html
+    assert "Free" in asha.get("/assets/belgrave-library").get_data(as_text=True)
+
+
+def test_verify_in_one_tap(client):
+    sign_in(client)
+    dashboard = client.get("/workspace/").get_data(as_text=True)
+    never = int(re.search(r"Never checked \((\d+)\)", dashboard).group(1))
+    post(client, "/workspace/assets/belgrave-library/verify", {}, page="/workspace/")
+    dashboard = client.get("/workspace/").get_data(as_text=True)
+    assert int(re.search(r"Never checked \((\d+)\)", dashboard).group(1)) == never - 1
+    public = client.get("/assets/belgrave-library").get_data(as_text=True)
+    assert "Not checked yet" not in public and "Asha" not in public  # the date only, publicly
+    assert re.search(r"Last checked</dt><dd>\d+ \w+ 20\d\d", public)
+
+
+def test_only_admins_manage_accounts(app):
+    connector = app.test_client()
+    sign_in(connector)
+    assert connector.get("/workspace/users").status_code == 403
+    admin = app.test_client()
+    sign_in(admin, "Admin", "admin password here")
+    assert post(admin, "/workspace/users", {"name": "Chandra", "password": "short", "role": "connector"}).status_code == 400
+    assert post(admin, "/workspace/users", {"name": "Chandra", "password": "long enough pass", "role": "connector"}).status_code == 302
+    sign_in(app.test_client(), "Chandra", "long enough pass")
+    hashes = [r[0] for r in sqlite_utils.Database(app.config["DATABASE"]).execute("select password_hash from users")]
+    assert all(h.startswith("scrypt:") for h in hashes) and "long enough pass" not in str(hashes)
+
+
+def test_public_pages_set_no_cookies_even_after_signing_in_elsewhere(app):
+    resident = app.test_client()
+    for url in ("/", "/?postcode=LE4+6JD", "/map", "/assets/belgrave-library", "/workspace/sign-in"):
+        assert "Set-Cookie" not in resident.get(url).headers
+
+
+def test_cli_users_and_the_build_guard(live_db, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["users", "add", "Dev", "--role", "admin", "--db", str(live_db),
+                                 "--password", "a long password"])
+    assert result.exit_code == 0 and "Added admin Dev" in result.output
+    assert "Dev\tadmin" in runner.invoke(cli, ["users", "list", "--db", str(live_db)]).output
+    result = runner.invoke(cli, ["build", "--db", str(live_db)])
+    assert result.exit_code == 2 and "would wipe" in result.output
+    assert sqlite_utils.Database(live_db)["users"].count == 4
+    result = runner.invoke(cli, ["build", "--db", str(live_db), "--fresh"])
+    assert result.exit_code == 0, result.output
+    copy = live_db.with_name("live-before-fresh-build.db")
+    assert sqlite_utils.Database(copy)["users"].count == 4
+    assert sqlite_utils.Database(live_db)["users"].count == 0
+
+
+@pytest.mark.parametrize("asset_id", ["listening-bench-evington", "belgrave-library", "the-brite-centre"])
+def test_saving_an_unchanged_form_changes_nothing(client, asset_id):
+    sign_in(client)
+    response = client.post(f"/workspace/assets/{asset_id}", data=edit_form(client, asset_id), headers={"Origin": ORIGIN})
+    assert response.status_code == 302
+    assert sqlite_utils.Database(client.application.config["DATABASE"])["changes"].count == 0
