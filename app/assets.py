@@ -215,7 +215,10 @@ def validate_row(values: dict[str, str], row: int | None = None, today: date | N
     clean = dict.fromkeys(COLUMNS, "")
     for column, value in values.items():
         if value and column in clean:
-            value = clean[column] = value.strip()
+            value = value.strip()
+            if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
+                value = value[1:]  # undo the quote our export puts before formula-like text
+            clean[column] = value
             limit = MAX_LENGTHS.get(column, DEFAULT_MAX_LENGTH)
             if len(value) > limit:
                 error(column, f"is {len(value)} characters long; the most allowed is {limit}")

@@ -119,6 +119,65 @@ def users_list(db_path):
 
 
 @cli.command()
+@click.option("--out", "out_path", default="data/assets.csv", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.option("--include-private", is_flag=True, help="Keep private addresses (and mark them) in the file.")
+def export(out_path, db_path, include_private):
+    """Write the live database back to the asset CSV format (formulas neutralised for spreadsheets).
+
+    Private addresses are left out unless --include-private; deleted listings are left out.
+    """
+    from . import store
+    from .exchange import export_rows, write_csv
+
+    db = store.connect(db_path or _default_db(), readonly=True)
+    rows = export_rows(db, include_private=include_private)
+    write_csv(rows, out_path)
+    click.echo(f"Wrote {len(rows)} assets to {out_path}")
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Backup file (default: instance/backups/assetmap-YYYYMMDD-HHMMSS.db).")
+def backup(db_path, out_path):
+    """Copy the live database consistently, even while the site is running."""
+    from datetime import datetime
+
+    from . import store
+
+    db_path = Path(db_path or _default_db())
+    if not db_path.exists():
+        raise click.ClickException(f"no database at {db_path}")
+    if not out_path:
+        folder = db_path.parent / "backups"
+        folder.mkdir(exist_ok=True)
+        out_path = folder / f"{db_path.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
+    target = store.backup(db_path, out_path)
+    click.echo(f"Backed up {db_path} to {target}")
+
+
+@cli.command()
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+def restore(backup_file, db_path):
+    """Replace the live database with a backup, after checking the backup is whole.
+
+    The database being replaced is kept beside it first.
+    """
+    from . import store
+
+    db_path = Path(db_path or _default_db())
+    problem = store.check_backup(backup_file)
+    if problem:
+        raise click.ClickException(f"{backup_file} cannot be restored: {problem}. Nothing was changed.")
+    kept = store.restore(backup_file, db_path)
+    if kept:
+        click.echo(f"Kept the database it replaced at {kept}")
+    click.echo(f"Restored {db_path} from {backup_file}")
+
+
+@cli.command()
 @click.argument("postcode")
 @click.pass_context
 def geocode(ctx, postcode):

@@ -95,7 +95,7 @@ def is_free(cost: str | None) -> bool:
 # What a search needs to filter, sort and draw; the rest of an asset is read only for the
 # results a page shows (hydrate), which keeps a 10,000-asset map quick.
 SLIM_COLUMNS = ("id", "name", "category", "lat", "lon", "ward_code", "location_precision", "sessions",
-                "cost", "accessibility", "languages", "easting", "northing", "private_address")
+                "cost", "accessibility", "languages", "easting", "northing", "private_address", "last_verified")
 _FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing")
 
 
@@ -169,7 +169,7 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
             continue
         private = bool(row[13])
         asset = _public({"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
-                         "ward_code": row[5], "location_precision": row[6]}, private)
+                         "ward_code": row[5], "location_precision": row[6], "last_verified": row[14]}, private)
         result = Result(asset, now, sessions=sessions)
         if measuring:
             easting, northing = (None, None) if private else (row[11], row[12])
@@ -183,6 +183,10 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
         results.append(result)
     if measuring:
         results.sort(key=lambda r: (r.distance_m, r.asset["name"].casefold(), r.asset["id"]))
+    # Listings last checked over a year ago go to the end (in the same order among themselves);
+    # never-checked ones are not moved, or every imported listing would sink together.
+    today = now.date()
+    results.sort(key=lambda r: bool(r.asset["last_verified"]) and is_stale(r.asset, today))
     suggestion = None
     if not results and not ward_only and query.q.strip():
         suggestion = suggest_words(db, query.q)

@@ -163,6 +163,41 @@ def backup(db_path: str | Path, target: str | Path) -> Path:
     return target
 
 
+REQUIRED_TABLES = ("assets", "wards", "postcodes", "builds")
+
+
+def check_backup(path: str | Path) -> str | None:
+    """Say what is wrong with a backup file, or None if it can be restored."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("pragma integrity_check").fetchone()[0]
+            if result != "ok":
+                return f"SQLite's integrity check failed ({result})"
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"it is not a readable SQLite database ({exc})"
+    missing = [t for t in REQUIRED_TABLES if t not in tables]
+    return f"it has no {', '.join(missing)} table" if missing else None
+
+
+def restore(backup_file: str | Path, db_path: str | Path) -> Path | None:
+    """Swap a checked backup into place; keep the replaced database beside it. Returns its copy."""
+    db_path = Path(db_path)
+    kept = None
+    if db_path.exists():
+        kept = backup(db_path, db_path.with_name(db_path.stem + "-before-restore.db"))
+    tmp = _temporary_path(db_path)
+    backup(backup_file, tmp)
+    for leftover in (db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    os.replace(tmp, db_path)
+    _fsync_dir(db_path.parent)
+    return kept
+
+
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)

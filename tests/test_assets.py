@@ -88,3 +88,9 @@ def test_unknown_columns_are_kept_and_headers_are_forgiving():
 def test_row_numbers_follow_the_spreadsheet():
     text = 'name,category,postcode\n\nA,library,LE1 6AA\n"Multi\nline",library,LE1 6AA\nC,library,LE1 6AA\n'
     assert [r.row for r in parse_asset_csv(text).rows] == [3, 4, 6]
+
+
+def test_the_exports_formula_quote_is_undone_on_import():
+    result = check(contact_phone="'+44 116 454 0000", description="'=not a formula")
+    assert result.record["contact_phone"] == "+44 116 454 0000"
+    assert result.record["description"] == "=not a formula"

@@ -129,3 +129,14 @@ def test_locate(db):
     assert from_ward(db, "spinney-hills").label == "Spinney Hills"
     with pytest.raises(LocateError):
         from_ward(db, "narnia")
+
+
+def test_listings_checked_over_a_year_ago_sink_to_the_end(tmp_path, area):
+    rows = [{"id": f"g{i}", "name": f"Group {i}", "category": "group_activity", "postcode": "LE5 5AA",
+             "source": "test", "last_verified": verified} for i, verified in
+            enumerate(["2025-01-01", "", "2026-10-01", "2024-06-30"])]
+    build(area, tmp_path / "s.db", write_csv(tmp_path / "s.csv", rows), today=date(2026, 11, 26))
+    db = store.connect(tmp_path / "s.db", readonly=True)
+    assert ids(search(db, Query(), THURSDAY_9AM)) == ["g1", "g2", "g0", "g3"]
+    near = search(db, Query(origin=from_postcode(db, "LE5 5AA")), THURSDAY_9AM)
+    assert ids(near) == ["g1", "g2", "g0", "g3"]

@@ -33,6 +33,7 @@ def page_context():
         "describe_date": describe_date,
         "describe_distance": describe_distance,
         "switch_language_url": switch_language_url,
+        "is_stale": is_stale,
         "today_text": describe_date(now.date().isoformat()),
     }
 

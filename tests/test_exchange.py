@@ -1,0 +1,115 @@
+"""Export to CSV, backups and restore."""
+import csv
+import shutil
+import sqlite3
+import threading
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from app import store
+from app.cli import cli
+from app.edits import save_asset
+from app.exchange import neutralise
+from app.pipeline import build
+from app.users import add_user
+from conftest import write_csv
+
+
+@pytest.mark.parametrize("value, safe", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+44 116 000", "'+44 116 000"),
+    ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"), ("-1.13", "-1.13"), ("+3", "+3"), ("Lunch", "Lunch"), ("", ""),
+])
+def test_neutralise(value, safe):
+    assert neutralise(value) == safe
+
+
+def test_export_round_trips_through_the_importer(built_db, tmp_path, area):
+    db_path, report = built_db
+    out = tmp_path / "export.csv"
+    result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out)])
+    assert result.exit_code == 0 and f"Wrote {report.imported} assets" in result.output
+    rebuilt = build(area, tmp_path / "again.db", out)
+    assert rebuilt.rejected == 0 and rebuilt.imported == report.imported
+    columns = "id, name, category, description, address, postcode, lat, lon, ward_code, location_precision, schedule, source"
+    before = list(sqlite_utils.Database(db_path).query(f"select {columns} from assets order by id"))
+    after = list(sqlite_utils.Database(tmp_path / "again.db").query(f"select {columns} from assets order by id"))
+    assert before == after
+
+
+def test_export_leaves_out_private_addresses_and_neutralises_formulas(built_db, tmp_path, area):
+    db_path = tmp_path / "live.db"
+    shutil.copy(built_db[0], db_path)
+    db = store.connect(db_path)
+    store.ensure_live_tables(db)
+    user = add_user(db, "Asha", "a long password", "connector")
+    save_asset(db, area, user, {"name": "=cmd|' /C calc'!A0", "category": "group_activity", "postcode": "LE5 5AA",
+                                "address": "12 Ash Close", "private_address": "1", "source": "host"})
+    out = tmp_path / "export.csv"
+    CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out)])
+    text = out.read_text(encoding="utf-8")
+    assert "12 Ash Close" not in text
+    row = next(r for r in csv.DictReader(open(out, encoding="utf-8")) if "cmd" in r["name"])
+    assert row["name"].startswith("'=") and row["postcode"] == "" and row["location_precision"] == "ward"
+    assert row["ward"] == "Spinney Hills"
+    CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out), "--include-private"])
+    row = next(r for r in csv.DictReader(open(out, encoding="utf-8")) if "cmd" in r["name"])
+    assert row["address"] == "12 Ash Close" and row["private_address"] == "1"
+
+
+def test_backup_while_writing_then_restore(built_db, tmp_path, area):
+    db_path = tmp_path / "live.db"
+    shutil.copy(built_db[0], db_path)
+    db = store.connect(db_path)
+    store.ensure_live_tables(db)
+    user = add_user(db, "Asha", "a long password", "connector")
+    db.conn.close()
+    written, stop = [], threading.Event()
+
+    def keep_writing():
+        conn = store.connect(db_path)
+        i = 0
+        while not stop.is_set() and i < 200:
+            saved = save_asset(conn, area, user, {"name": f"Group {i}", "category": "group_activity",
+                                                  "postcode": "LE5 5AA", "source": "test"})
+            written.append(saved.asset_id)
+            i += 1
+        conn.conn.close()
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    while len(written) < 5:
+        pass
+    backup_file = tmp_path / "backup.db"
+    result = CliRunner().invoke(cli, ["backup", "--db", str(db_path), "--out", str(backup_file)])
+    stop.set()
+    writer.join()
+    assert result.exit_code == 0, result.output
+    assert store.check_backup(backup_file) is None
+    in_backup = {r[0] for r in sqlite3.connect(backup_file).execute("select id from assets")}
+    # A consistent snapshot: every group it holds is whole, and it holds every group saved before it.
+    assert set(written[:5]) <= in_backup
+    ids = [r[0] for r in sqlite3.connect(backup_file).execute("select asset_id from changes")]
+    assert set(ids) == {i for i in in_backup if i.startswith("group-")}
+
+    result = CliRunner().invoke(cli, ["restore", str(backup_file), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    restored = {r[0] for r in sqlite3.connect(db_path).execute("select id from assets")}
+    assert restored == in_backup
+    assert (tmp_path / "live-before-restore.db").exists()
+
+
+def test_restore_refuses_a_broken_backup(tmp_path, built_db):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    db_path = tmp_path / "live.db"
+    shutil.copy(built_db[0], db_path)
+    before = db_path.read_bytes()
+    result = CliRunner().invoke(cli, ["restore", str(bad), "--db", str(db_path)])
+    assert result.exit_code == 1 and "cannot be restored" in result.output
+    assert db_path.read_bytes() == before
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).execute("create table x (y)").connection.commit()
+    result = CliRunner().invoke(cli, ["restore", str(empty), "--db", str(db_path)])
+    assert "it has no assets, wards, postcodes, builds table" in result.output
