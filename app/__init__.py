@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["AREA"] = load_area(app.config["AREA_FILE"])
 
     from . import compress, csrf, db, i18n
-    from .views import api, auth, pages, vendor, workspace
+    from .views import api, auth, pages, suggest, vendor, workspace
     from .wards import slugify
 
     db.init_app(app)
@@ -62,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(suggest.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspace.bp)
     app.add_template_filter(slugify, "ward_slug")

@@ -199,6 +199,12 @@ def verify(db: sqlite_utils.Database, user: User, asset_id: str, today: date | N
     return version
 
 
+def note_change(db: sqlite_utils.Database, user: User, asset_id: str, note: str) -> None:
+    """Record something that happened to an asset without changing its fields (e.g. a merge)."""
+    with db.conn:
+        _record(db, _next_change_set(db), asset_id, user, "note", note, [])
+
+
 def history(db: sqlite_utils.Database, asset_id: str) -> list[dict]:
     """Every change to an asset, newest first, grouped by save (change_set)."""
     rows = [dict(r) for r in db.execute(

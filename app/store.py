@@ -133,6 +133,13 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
         create index if not exists changes_asset on changes (asset_id, change_set);
         create table if not exists meta (key text primary key, value text);
         insert or ignore into meta (key, value) values ('data_version', '1');
+        create table if not exists suggestions (
+            id integer primary key, kind text not null, asset_id text, problem text,
+            name text not null default '', category text not null default '', postcode text not null default '',
+            when_text text not null default '', details text not null default '', contact text,
+            created_at text not null, status text not null default 'open', reason text,
+            handled_by text, handled_at text, merged_into text);
+        create table if not exists suggestion_senders (address text not null, at real not null);
     """)
 
 

@@ -7,8 +7,9 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from ..assets import CATEGORIES
 from ..db import get_write_db
-from ..edits import (STATUSES, ConflictError, EditError, form_values, history, likely_duplicates, restore,
-                     save_asset, set_status, verify, workspace_asset)
+from .. import suggestions
+from ..edits import (STATUSES, ConflictError, EditError, form_values, history, likely_duplicates, note_change,
+                     restore, save_asset, set_status, verify, workspace_asset)
 from ..users import ROLES, UserError, add_user, list_users
 from .auth import admin_required, sign_in_required
 from .filters import local_now
@@ -51,7 +52,9 @@ def dashboard():
         if asset["location_precision"] == "ward":
             groups["ward_only"].append(asset)
     wards = [dict(r) for r in db.execute("select ward_code, ward_name from wards order by ward_name")]
-    return render_template("workspace/dashboard.html", groups=groups, wards=wards, ward=ward, total=len(assets))
+    waiting = db.execute("select count(*) from suggestions where status = 'open'").fetchone()[0]
+    return render_template("workspace/dashboard.html", groups=groups, wards=wards, ward=ward, total=len(assets),
+                           waiting=waiting)
 
 
 def _form_problems(error: EditError) -> dict[str, list[str]]:
@@ -81,8 +84,15 @@ def _edit(asset_id: str | None):
     values = form_values(current) if current else {}
     problems, warnings, conflict, saved = {}, [], None, request.args.get("saved")
     version = current["version"] if current else None
+    from_suggestion = _suggestion_from(request.values.get("suggestion"))
+    note = ""
+    if from_suggestion and request.method == "GET":
+        if from_suggestion.kind == "new" and not current:
+            values = suggestions.as_asset_values(from_suggestion)
+        note = f"From resident suggestion {from_suggestion.id}"
     if request.method == "POST":
-        values = {k: request.form.get(k, "") for k in request.form if k not in ("csrf_token", "version", "note")}
+        values = {k: request.form.get(k, "") for k in request.form
+                  if k not in ("csrf_token", "version", "note", "suggestion")}
         try:
             expected = int(request.form.get("version", "")) if asset_id else None
         except ValueError:
@@ -96,12 +106,63 @@ def _edit(asset_id: str | None):
             conflict = exc
             version = exc.current_version
         else:
+            if from_suggestion:
+                suggestions.close(db, g.user, from_suggestion.id, "accepted", merged_into=result.asset_id)
+                return redirect(url_for("workspace.suggestion_queue", done=from_suggestion.id))
             return redirect(url_for("workspace.edit_asset", asset_id=result.asset_id, saved=1))
-    if current and not problems and not conflict:
-        warnings = likely_duplicates(db, current["name"], current["postcode"], current["ward_code"], asset_id)
+    if not problems and not conflict and (current or values.get("name")):
+        warnings = likely_duplicates(db, values.get("name", ""), values.get("postcode") or None,
+                                     current["ward_code"] if current else None, asset_id)
     return render_template("workspace/edit.html", asset=current, values=values, problems=problems,
-                           warnings=warnings, conflict=conflict, version=version, saved=saved,
-                           categories=CATEGORIES, statuses=STATUSES), (409 if conflict else 400 if problems else 200)
+                           warnings=warnings, conflict=conflict, version=version, saved=saved, note=note,
+                           suggestion=from_suggestion, categories=CATEGORIES,
+                           statuses=STATUSES), (409 if conflict else 400 if problems else 200)
+
+
+def _suggestion_from(value: str | None):
+    if not value or not value.isdigit():
+        return None
+    found = suggestions.get(get_write_db(), int(value))
+    return found if found and found.status == "open" else None
+
+
+@bp.get("/suggestions")
+@sign_in_required
+def suggestion_queue():
+    db = get_write_db()
+    names = dict(db.execute("select id, name from assets").fetchall())
+    return render_template("workspace/suggestions.html", items=suggestions.open_suggestions(db), names=names,
+                           done=request.args.get("done"))
+
+
+@bp.post("/suggestions/<int:suggestion_id>")
+@sign_in_required
+def handle_suggestion(suggestion_id: int):
+    db = get_write_db()
+    item = suggestions.get(db, suggestion_id)
+    if item is None:
+        abort(404)
+    action = request.form.get("action")
+    if action == "accept":
+        if item.kind == "new":
+            return redirect(url_for("workspace.new_asset", suggestion=item.id))
+        return redirect(url_for("workspace.edit_asset", asset_id=item.asset_id, suggestion=item.id))
+    try:
+        if action == "reject":
+            suggestions.close(db, g.user, item.id, "rejected", request.form.get("reason", ""))
+        elif action == "merge":
+            target = request.form.get("asset_id", "").strip() or item.asset_id
+            if not target or workspace_asset(db, target) is None:
+                return render_template("workspace/message.html", title="Not merged",
+                                       message=f"There is no listing with the id “{target}”."), 400
+            suggestions.close(db, g.user, item.id, "merged", request.form.get("reason", ""), merged_into=target)
+            note_change(db, g.user, target, f"Merged resident suggestion {item.id}: {item.name} {item.details}".strip())
+        else:
+            abort(400)
+    except suggestions.SuggestionError:
+        return render_template("workspace/message.html", title="Not rejected",
+                               message="Please give a reason for rejecting it."), 400
+    return redirect(url_for("workspace.suggestion_queue", done=item.id))
 
 
 @bp.post("/assets/<asset_id>/status")

@@ -1,0 +1,110 @@
+"""Residents' suggestions and problem reports, and the queue connectors work through."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from .users import User
+
+KINDS = ("new", "problem")
+PROBLEMS = ("out_of_date", "closed", "extra", "other")
+LIMITS = {"name": 200, "category": 100, "postcode": 20, "when_text": 300, "details": 2000, "contact": 200}
+# A person can send a handful of suggestions an hour; a script sending more is refused.
+MAX_PER_HOUR = 5
+
+
+class SuggestionError(ValueError):
+    """A suggestion that was not accepted, with the reason (shown to the resident)."""
+
+    def __init__(self, field: str, code: str):
+        super().__init__(f"{field}: {code}")
+        self.field, self.code = field, code
+
+
+@dataclass
+class Suggestion:
+    id: int
+    kind: str
+    asset_id: str | None
+    problem: str | None
+    name: str
+    category: str
+    postcode: str
+    when_text: str
+    details: str
+    contact: str | None
+    created_at: str
+    status: str
+    reason: str | None
+    handled_by: str | None
+
+
+def submit(db: sqlite_utils.Database, kind: str, fields: dict[str, str], address: str,
+           now: float | None = None) -> int:
+    """Store a resident's suggestion, after the length and rate limits."""
+    now = time.time() if now is None else now
+    if kind not in KINDS:
+        raise SuggestionError("kind", "unknown")
+    values = {k: " ".join((fields.get(k) or "").split()) if k != "details" else (fields.get(k) or "").strip()
+              for k in LIMITS}
+    for key, limit in LIMITS.items():
+        if len(values[key]) > limit:
+            raise SuggestionError(key, "too_long")
+    if kind == "new" and not values["name"]:
+        raise SuggestionError("name", "missing")
+    if kind == "problem":
+        if (fields.get("problem") or "") not in PROBLEMS:
+            raise SuggestionError("problem", "missing")
+        if not db.execute("select 1 from assets where id = ?", [fields.get("asset_id") or ""]).fetchone():
+            raise SuggestionError("asset_id", "unknown")
+    recent = db.execute("select count(*) from suggestion_senders where address = ? and at > ?",
+                        [address, now - 3600]).fetchone()[0]
+    if recent >= MAX_PER_HOUR:
+        raise SuggestionError("form", "too_many")
+    with db.conn:
+        db.execute("delete from suggestion_senders where at < ?", [now - 3600])
+        db.execute("insert into suggestion_senders (address, at) values (?, ?)", [address, now])
+        cursor = db.execute(
+            "insert into suggestions (kind, asset_id, problem, name, category, postcode, when_text, details, contact, "
+            "created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [kind, fields.get("asset_id") if kind == "problem" else None,
+             fields.get("problem") if kind == "problem" else None, values["name"], values["category"],
+             values["postcode"], values["when_text"], values["details"], values["contact"] or None,
+             datetime.now(timezone.utc).isoformat(timespec="seconds")])
+    return cursor.lastrowid
+
+
+def get(db: sqlite_utils.Database, suggestion_id: int) -> Suggestion | None:
+    row = db.execute("select id, kind, asset_id, problem, name, category, postcode, when_text, details, contact, "
+                     "created_at, status, reason, handled_by from suggestions where id = ?", [suggestion_id]).fetchone()
+    return Suggestion(*row) if row else None
+
+
+def open_suggestions(db: sqlite_utils.Database) -> list[Suggestion]:
+    rows = db.execute("select id, kind, asset_id, problem, name, category, postcode, when_text, details, contact, "
+                      "created_at, status, reason, handled_by from suggestions where status = 'open' order by id")
+    return [Suggestion(*r) for r in rows]
+
+
+def close(db: sqlite_utils.Database, user: User, suggestion_id: int, status: str, reason: str = "",
+          merged_into: str | None = None) -> None:
+    """Accept, reject or merge a suggestion; the resident's contact details are deleted with it."""
+    if status not in ("accepted", "rejected", "merged"):
+        raise SuggestionError("status", "unknown")
+    if status == "rejected" and not reason.strip():
+        raise SuggestionError("reason", "missing")
+    with db.conn:
+        db.execute("update suggestions set status = ?, reason = ?, handled_by = ?, handled_at = ?, merged_into = ?, "
+                   "contact = null where id = ? and status = 'open'",
+                   [status, reason.strip() or None, user.name, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    merged_into, suggestion_id])
+
+
+def as_asset_values(suggestion: Suggestion) -> dict[str, str]:
+    """Start an asset form from a suggestion (the connector checks and completes it)."""
+    return {"name": suggestion.name, "category": suggestion.category, "postcode": suggestion.postcode,
+            "description": suggestion.details, "source": f"Suggested by a resident (suggestion {suggestion.id})",
+            "source_date": suggestion.created_at[:10]}
