@@ -8,7 +8,12 @@ import click
 
 from .assets import CATEGORIES, CsvFileError
 from .config import ConfigError, load_area
-from .geocode import InvalidPostcode, PostcodeDirectory, bng_to_wgs84, normalise_postcode
+from .geocode import (
+    InvalidPostcode,
+    PostcodeDirectory,
+    bng_to_wgs84,
+    normalise_postcode,
+)
 from .wards import WardFileError, assign_wards, load_wards
 
 
@@ -134,6 +139,49 @@ def export(out_path, db_path, include_private):
     rows = export_rows(db, include_private=include_private)
     write_csv(rows, out_path)
     click.echo(f"Wrote {len(rows)} assets to {out_path}")
+
+
+@cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.option("--apply", "apply_it", is_flag=True, help="Write the changes (without it, only show what would change).")
+@click.option("--overwrite-web-edits", is_flag=True, help="Also change listings edited on the web since.")
+@click.pass_context
+def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
+    """Merge a connector's spreadsheet into the live database, through the same checks as a build.
+
+    Shows what would be new, changed, unchanged and rejected (with reasons) and writes nothing,
+    unless --apply. Listings edited on the web since are left alone unless --overwrite-web-edits.
+    Every change goes into the listings' history. Columns the file lacks are left as they are.
+    """
+    from . import store
+    from .assets import CsvFileError
+    from .exchange import apply_import, plan_import
+    from .users import User
+
+    area = _area(ctx)
+    db = store.connect(db_path or _default_db())
+    store.ensure_live_tables(db)
+    try:
+        plan = plan_import(db, area, csv_file)
+    except CsvFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    for row, values, _ in plan.new:
+        click.echo(f"new      row {row}: {values['id']} ({values['name']})")
+    for row, change, _ in plan.changed:
+        what = ", ".join(f"{f}: '{old}' -> '{new}'" for f, old, new in change.fields)
+        if change.status:
+            what = (what + ", " if what else "") + f"status -> {change.status}"
+        flag = f"  [{change.web_edit}: {'will overwrite' if overwrite_web_edits else 'left alone'}]" if change.web_edit else ""
+        click.echo(f"changed  row {row}: {change.asset_id}: {what}{flag}")
+    for row, reasons in plan.rejected:
+        click.echo(f"rejected {reasons}")
+    click.echo(plan.summary())
+    if not apply_it:
+        click.echo("Nothing was written. Run again with --apply to write it.")
+        return
+    apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits)
+    click.echo("Written; each change is in the listings' history.")
 
 
 @cli.command()

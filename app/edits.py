@@ -2,6 +2,7 @@
 change recorded field by field (who, when, old value, new value, why)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -81,8 +82,21 @@ def _form_values(asset: dict) -> dict[str, str]:
 
 
 def form_values(asset: dict) -> dict[str, str]:
-    """What the edit form shows for an asset."""
+    """What the edit form shows for an asset (and what an import compares a CSV row with)."""
     return _form_values(asset)
+
+
+def normalised_values(db: sqlite_utils.Database, area: Area, values: dict[str, str], today: date,
+                      wards: gpd.GeoDataFrame) -> tuple[dict[str, str] | None, list[Problem]]:
+    """What an asset's values would look like once saved, without saving: None if rejected."""
+    record, problems = prepare({**{k: values.get(k, "") for k in EDITABLE}, "id": values.get("id", "")},
+                               area, wards, today)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
+    row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
+    row["private_address"] = 1 if values.get("private_address") in ("1", "on", "true", "yes") else 0
+    return _form_values(row), problems
 
 
 def _next_change_set(db) -> int:
@@ -115,11 +129,13 @@ def likely_duplicates(db, name: str, postcode: str | None, ward_code: str | None
 
 def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[str, str],
                asset_id: str | None = None, expected_version: int | None = None, note: str = "",
-               action: str | None = None, today: date | None = None) -> Saved:
+               action: str | None = None, today: date | None = None, new_id: str | None = None,
+               extra: dict | None = None, wards: gpd.GeoDataFrame | None = None) -> Saved:
     """Validate and save an asset (new when asset_id is None), recording each changed field.
 
-    Raises EditError with the problems when the values would be rejected by the CSV importer,
-    and ConflictError when the asset has changed since expected_version.
+    A new asset takes new_id if given (an import keeps the file's ids), else one made from its
+    name and place. Raises EditError with the problems when the values would be rejected by the
+    CSV importer, and ConflictError when the asset has changed since expected_version.
     """
     today = today or date.today()
     current = workspace_asset(db, asset_id) if asset_id else None
@@ -130,17 +146,22 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
         missed = max(0, current["version"] - expected_version)
         raise ConflictError(current["version"], history(db, asset_id)[:missed])
     values = {k: (values.get(k) or "") for k in EDITABLE}
-    values["id"] = asset_id or ""
+    values["id"] = asset_id or new_id or ""
     taken = {r[0] for r in db.execute("select id from assets")}
-    record, problems = prepare(values, area, wards_frame(db), today, taken_ids=taken)
+    if not asset_id and new_id and new_id in taken:
+        raise EditError([Problem(None, "id", f"'{new_id}' is already used by another listing")])
+    record, problems = prepare(values, area, wards if wards is not None else wards_frame(db), today, taken_ids=taken)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise EditError(errors)
     ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
     row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
     row["private_address"] = 1 if values.get("private_address") in ("1", "on", "true", "yes") else 0
-    if current:
+    if extra is not None:
+        row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else "{}"
+    elif current:
         row["extra"] = current["extra"]  # columns from a CSV that the form does not show
+    if current:
         row["source_row"] = current["source_row"]
     before = _form_values(current) if current else {k: "" for k in EDITABLE}
     after = _form_values({**row, "ward_name": row["ward_name"]})

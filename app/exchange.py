@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import sqlite_utils
 
-from .assets import COLUMNS
+from .assets import COLUMNS, Problem, decode_csv_bytes, parse_asset_csv
+from .config import Area
+from .edits import form_values, normalised_values, save_asset, set_status, wards_frame
+from .pipeline import prepare
+from .users import User
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,3 +67,133 @@ def write_csv(rows: list[dict], path: str | Path) -> Path:
         for row in rows:
             writer.writerow({k: neutralise(row.get(k, "")) for k in header})
     return path
+
+
+# --- Importing a connector's spreadsheet into the live database -------------------------------
+
+@dataclass
+class Change:
+    asset_id: str
+    fields: list[tuple[str, str, str]]        # (field, now, in the file)
+    web_edit: str | None = None               # "edited on the web on DATE by NAME" if that would be overwritten
+    status: str | None = None
+
+
+@dataclass
+class ImportPlan:
+    file_name: str
+    digest: str
+    new: list[tuple[int, dict, list[Problem]]] = field(default_factory=list)  # (row, values, warnings)
+    changed: list[tuple[int, Change, dict]] = field(default_factory=list)     # (row, change, values)
+    unchanged: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=list)             # (row, reasons)
+
+    @property
+    def conflicts(self) -> list[Change]:
+        return [c for _, c, _ in self.changed if c.web_edit]
+
+    def summary(self) -> str:
+        return (f"{len(self.new)} new, {len(self.changed)} changed ({len(self.conflicts)} would overwrite a web edit), "
+                f"{len(self.unchanged)} unchanged, {len(self.rejected)} rejected")
+
+
+def _last_web_edit(db: sqlite_utils.Database, asset_id: str) -> str | None:
+    row = db.execute("select at, user_name, action from changes where asset_id = ? order by change_set desc limit 1",
+                     [asset_id]).fetchone()
+    if row and row[2] != "import":
+        return f"edited on the web on {row[0][:10]} by {row[1]}"
+    return None
+
+
+def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: date | None = None,
+                name: str | None = None) -> ImportPlan:
+    """Work out what importing a CSV would do, writing nothing: new, changed, unchanged, rejected.
+
+    Only the columns the file has are compared and changed: a spreadsheet without a `cost`
+    column leaves every listing's cost as it is.
+    """
+    today = today or date.today()
+    path = Path(path)
+    data = path.read_bytes()
+    name = name or path.name
+    asset_file = parse_asset_csv(decode_csv_bytes(data, name), name)
+    plan = ImportPlan(name, hashlib.sha256(data).hexdigest())
+    wards = wards_frame(db)
+    present = set(asset_file.columns) - {"id"}
+    if any(h == "private_address" for h, _ in asset_file.extras):
+        present.add("private_address")
+    seen: set[str] = set()
+    for raw in asset_file.rows:
+        values = asset_file.values(raw)
+        extras = asset_file.extra_values(raw)
+        status = (extras.pop("status", "") or "").strip() or None
+        if "private_address" in extras:
+            values["private_address"] = extras.pop("private_address")
+        if len(raw.cells) > len(asset_file.header):
+            plan.rejected.append((raw.row, f"row {raw.row}: has more cells than the header has columns"))
+            continue
+        asset_id = values.get("id", "").strip()
+        current = db.execute("select * from assets where id = ?", [asset_id]).fetchone() if asset_id else None
+        now = form_values(dict(current)) if current else None
+        merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
+        normal, problems = normalised_values(db, area, merged, today, wards)
+        errors = [p for p in problems if p.severity == "error"]
+        if normal is None or errors:
+            plan.rejected.append((raw.row, "; ".join(str(Problem(raw.row, p.column, p.message)) for p in errors)))
+            continue
+        if not asset_id:
+            asset_id = _generated_id_for(area, merged, today, wards)
+            current = db.execute("select * from assets where id = ?", [asset_id]).fetchone()
+            now = form_values(dict(current)) if current else None
+        if asset_id in seen:
+            plan.rejected.append((raw.row, f"row {raw.row}: id '{asset_id}' appears twice in the file"))
+            continue
+        seen.add(asset_id)
+        merged = {**merged, "id": asset_id, "_extra": extras or None, "_status": status}
+        if current is None:
+            plan.new.append((raw.row, merged, [p for p in problems if p.severity == "warning"]))
+            continue
+        fields = [(k, now.get(k, ""), normal.get(k, "")) for k in sorted(present)
+                  if k in normal and now.get(k, "") != normal.get(k, "")]
+        status_change = status if status and status != current["status"] else None
+        if not fields and not status_change:
+            plan.unchanged.append((raw.row, asset_id))
+            continue
+        plan.changed.append((raw.row, Change(asset_id, fields, _last_web_edit(db, asset_id), status_change), merged))
+    return plan
+
+
+def _generated_id_for(area, values, today, wards) -> str:
+    record, _ = prepare({**values, "id": ""}, area, wards, today)
+    return record["id"]
+
+
+def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | Path, digest: str,
+                 overwrite_web_edits: bool = False, today: date | None = None, name: str | None = None) -> ImportPlan:
+    """Import a CSV exactly as previewed (same file digest); returns the plan that was carried out.
+
+    Rows that would overwrite a web edit are skipped unless overwrite_web_edits.
+    """
+    plan = plan_import(db, area, path, today, name)
+    if plan.digest != digest:
+        raise ImportRefused("the file is not the one that was previewed; preview it again")
+    note = f"import of {plan.file_name}"
+    wards = wards_frame(db)
+    for _, values, _ in plan.new:
+        save_asset(db, area, user, values, note=note, action="import", today=today, new_id=values["id"],
+                   extra=values["_extra"] or {}, wards=wards)
+        if values["_status"] and values["_status"] != "open":
+            set_status(db, user, values["id"], values["_status"], note)
+    for _, change, values in plan.changed:
+        if change.web_edit and not overwrite_web_edits:
+            continue
+        if change.fields:
+            save_asset(db, area, user, values, change.asset_id, note=note, action="import", today=today,
+                       extra=values["_extra"], wards=wards)
+        if change.status:
+            set_status(db, user, change.asset_id, change.status, note)
+    return plan
+
+
+class ImportRefused(ValueError):
+    """An import that cannot go ahead as previewed."""

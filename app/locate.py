@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from .geocode import InvalidPostcode, PostcodeDirectory, bng_to_wgs84, in_uk, normalise_postcode, wgs84_to_bng
+from .geocode import (
+    InvalidPostcode,
+    PostcodeDirectory,
+    bng_to_wgs84,
+    in_uk,
+    normalise_postcode,
+    wgs84_to_bng,
+)
 
 # Characters people mix up when typing a postcode from a letter.
 _CONFUSABLE = {"O": "0", "0": "O", "I": "1", "1": "I", "L": "1", "S": "5", "5": "S", "Z": "2", "2": "Z", "B": "8", "8": "B"}

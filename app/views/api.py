@@ -10,7 +10,15 @@ from flask_babel import get_locale
 
 from .. import compress
 from ..db import database_version, get_db
-from ..search import get_asset, hydrate, list_wards, points_geojson, result_for, search, wards_geojson
+from ..search import (
+    get_asset,
+    hydrate,
+    list_wards,
+    points_geojson,
+    result_for,
+    search,
+    wards_geojson,
+)
 from ..wording import describe_session
 from .filters import cached_search, local_now, parse_filters
 

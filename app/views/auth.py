@@ -4,7 +4,17 @@ from __future__ import annotations
 import secrets
 from functools import wraps
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ..db import get_write_db
 from ..users import UserError, authenticate, get_user

@@ -8,8 +8,25 @@ from ..assets import CATEGORIES
 from ..db import get_db
 from ..i18n import DEFAULT_LANGUAGE
 from ..maps import CATEGORY_MARKS, build_map, latlon
-from ..search import Query, facets, get_asset, get_ward, hydrate, is_stale, list_wards, result_for, search
-from ..wording import category_name, day_name, describe_date, describe_next, describe_session, describe_walk
+from ..search import (
+    Query,
+    facets,
+    get_asset,
+    get_ward,
+    hydrate,
+    is_stale,
+    list_wards,
+    result_for,
+    search,
+)
+from ..wording import (
+    category_name,
+    day_name,
+    describe_date,
+    describe_next,
+    describe_session,
+    describe_walk,
+)
 from .filters import DAY_CODES, cached_search, local_now, parse_filters
 
 bp = Blueprint("pages", __name__)

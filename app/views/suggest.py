@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 
 from ..assets import CATEGORIES
 from ..db import get_db, get_write_db
 from ..search import get_asset
 from ..suggestions import LIMITS, SuggestionError, submit
-
 
 bp = Blueprint("suggest", __name__)
 

@@ -1,15 +1,31 @@
 """The connectors' workspace: what needs attention, editing, history, verifying, accounts."""
 from __future__ import annotations
 
+import secrets
 from datetime import date
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from werkzeug.utils import secure_filename
 
-from ..assets import CATEGORIES
-from ..db import get_write_db
 from .. import suggestions
-from ..edits import (STATUSES, ConflictError, EditError, form_values, history, likely_duplicates, note_change,
-                     restore, save_asset, set_status, verify, workspace_asset)
+from ..assets import CATEGORIES, CsvFileError
+from ..db import get_write_db
+from ..edits import (
+    STATUSES,
+    ConflictError,
+    EditError,
+    form_values,
+    history,
+    likely_duplicates,
+    note_change,
+    restore,
+    save_asset,
+    set_status,
+    verify,
+    workspace_asset,
+)
+from ..exchange import ImportRefused, apply_import, plan_import
 from ..users import ROLES, UserError, add_user, list_users
 from .auth import admin_required, sign_in_required
 from .filters import local_now
@@ -227,3 +243,55 @@ def users():
         else:
             return redirect(url_for("workspace.users"))
     return render_template("workspace/users.html", users=list_users(db), roles=ROLES, error=error), 400 if error else 200
+
+
+def _uploads() -> Path:
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@sign_in_required
+def import_upload():
+    """Upload a spreadsheet and see what it would change, before anything is written."""
+    error = plan = token = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error = "Choose a CSV file first."
+        else:
+            token = secrets.token_hex(12)
+            path = _uploads() / f"{token}.csv"
+            upload.save(path)
+            # The name the connector gave the file is what the history should say.
+            name = secure_filename(upload.filename) or "upload.csv"
+            (_uploads() / f"{token}.name").write_text(name)
+            try:
+                plan = plan_import(get_write_db(), current_app.config["AREA"], path, _today(), name)
+            except CsvFileError as exc:
+                error = str(exc)
+                path.unlink(missing_ok=True)
+                token = None
+    return render_template("workspace/import.html", plan=plan, token=token, error=error), 400 if error else 200
+
+
+@bp.post("/import/<token>")
+@sign_in_required
+def import_apply(token: str):
+    """Write exactly what the preview showed (refused if the file or preview does not match)."""
+    if not token.isalnum():
+        abort(404)
+    path, name_file = _uploads() / f"{token}.csv", _uploads() / f"{token}.name"
+    if not path.exists():
+        abort(404)
+    name = name_file.read_text() if name_file.exists() else None
+    try:
+        plan = apply_import(get_write_db(), current_app.config["AREA"], g.user, path, request.form.get("digest", ""),
+                            request.form.get("overwrite") == "1", _today(), name)
+    except ImportRefused as exc:
+        return render_template("workspace/message.html", title="Not imported", message=str(exc)), 409
+    path.unlink(missing_ok=True)
+    name_file.unlink(missing_ok=True)
+    return render_template("workspace/message.html", title="Imported",
+                           message=f"{plan.summary()}. Each change is in the listings' history.")

@@ -1,0 +1,135 @@
+"""Importing a connector's spreadsheet into the live database: preview first, then exactly that."""
+import csv
+import io
+import re
+import shutil
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from app import create_app, store
+from app.cli import cli
+from app.edits import save_asset
+from app.exchange import apply_import, plan_import
+from app.users import User, add_user
+from test_workspace import NOW, ORIGIN, sign_in, token
+
+CONNECTOR = User(1, "Asha", "connector")
+
+
+@pytest.fixture
+def live_db(built_db, tmp_path):
+    db_path = tmp_path / "live.db"
+    shutil.copy(built_db[0], db_path)
+    db = store.connect(db_path)
+    store.ensure_live_tables(db)
+    add_user(db, "Asha", "correct horse battery", "connector")
+    db.conn.close()
+    return db_path
+
+
+def exported(db_path, tmp_path):
+    out = tmp_path / "sheet.csv"
+    CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out)])
+    with open(out, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return reader.fieldnames, list(reader)
+
+
+def write(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def a_connectors_sheet(live_db, tmp_path):
+    header, rows = exported(live_db, tmp_path)
+    library = next(r for r in rows if r["id"] == "belgrave-library")
+    library["schedule"] = "Tue-Sat 09:30-17:00"
+    library["cost"] = "Free"
+    rows.append({**{h: "" for h in header}, "name": "Saturday walking group", "category": "group_activity",
+                 "postcode": "LE5 5AA", "schedule": "Sat 10:00-11:30", "source": "poster"})
+    rows.append({**{h: "" for h in header}, "name": "Mystery", "category": "spaceship", "postcode": "LE5 5AA"})
+    return write(tmp_path / "edited.csv", header, rows), len(rows)
+
+
+def test_preview_then_apply_writes_exactly_the_preview(live_db, tmp_path, area):
+    sheet, total = a_connectors_sheet(live_db, tmp_path)
+    db = store.connect(live_db)
+    before = sqlite_utils.Database(live_db)["assets"].count
+    plan = plan_import(db, area, sheet)
+    assert [c.asset_id for _, c, _ in plan.changed] == ["belgrave-library"]
+    assert sorted(f for f, _, _ in plan.changed[0][1].fields) == ["cost", "schedule"]
+    assert [v["id"] for _, v, _ in plan.new] == ["saturday-walking-group-le5-5aa"]
+    assert len(plan.rejected) == 1 and "'spaceship' is not a category we know" in plan.rejected[0][1]
+    assert len(plan.unchanged) == total - 3
+    assert sqlite_utils.Database(live_db)["assets"].count == before  # a preview writes nothing
+    apply_import(db, area, CONNECTOR, sheet, plan.digest)
+    after = sqlite_utils.Database(live_db)
+    assert after["assets"].count == before + 1
+    library = after["assets"].get("belgrave-library")
+    assert (library["schedule"], library["cost"]) == ("Tue-Sat 09:30-17:00", "Free")
+    actions = {r["action"] for r in after.query("select action from changes")}
+    assert actions == {"import"}
+    again = plan_import(store.connect(live_db), area, sheet)
+    assert (len(again.new), len(again.changed)) == (0, 0)  # importing twice changes nothing more
+
+
+def test_a_newer_web_edit_is_not_overwritten_silently(live_db, tmp_path, area):
+    sheet, _ = a_connectors_sheet(live_db, tmp_path)
+    db = store.connect(live_db)
+    values = dict(next(iter(db.query("select * from assets where id = 'belgrave-library'"))))
+    from app.edits import form_values
+    save_asset(db, area, CONNECTOR, {**form_values(values), "cost": "£1"}, "belgrave-library", note="rang them")
+    plan = plan_import(db, area, sheet)
+    [(_, change, _)] = plan.changed
+    assert change.web_edit and "by Asha" in change.web_edit
+    apply_import(db, area, CONNECTOR, sheet, plan.digest)
+    assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "£1"
+    apply_import(db, area, CONNECTOR, sheet, plan.digest, overwrite_web_edits=True)
+    assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
+
+
+def test_columns_the_file_lacks_are_left_alone(live_db, tmp_path, area):
+    db = store.connect(live_db)
+    sheet = write(tmp_path / "small.csv", ["id", "name", "category", "postcode"],
+                  [{"id": "belgrave-library", "name": "Belgrave Library", "category": "library", "postcode": "LE4 6JD"}])
+    plan = plan_import(db, area, sheet)
+    assert plan.changed == [] and len(plan.unchanged) == 1
+
+
+def test_cli_import(live_db, tmp_path):
+    sheet, _ = a_connectors_sheet(live_db, tmp_path)
+    result = CliRunner().invoke(cli, ["import", str(sheet), "--db", str(live_db)])
+    assert result.exit_code == 0, result.output
+    assert "1 new, 1 changed (0 would overwrite a web edit)" in result.output and "Nothing was written" in result.output
+    assert "changed  row" in result.output and "cost: '' -> 'Free'" in result.output
+    result = CliRunner().invoke(cli, ["import", str(sheet), "--db", str(live_db), "--apply"])
+    assert "Written" in result.output
+    assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
+
+
+def test_web_upload_preview_and_apply(live_db, tmp_path):
+    app = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "NOW": NOW,
+                      "SECRET_KEY": "test only", "SESSION_COOKIE_SECURE": False})
+    client = app.test_client()
+    sign_in(client)
+    sheet, _ = a_connectors_sheet(live_db, tmp_path)
+    response = client.post("/workspace/import", headers={"Origin": ORIGIN}, content_type="multipart/form-data",
+                           data={"csrf_token": token(client, "/workspace/import"),
+                                 "file": (io.BytesIO(sheet.read_bytes()), "edited.csv")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "1 new, 1 changed" in html and "spaceship" in html
+    action = re.search(r'action="(/workspace/import/[0-9a-f]+)"', html).group(1)
+    digest = re.search(r'name="digest" value="([0-9a-f]+)"', html).group(1)
+    assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == ""
+    wrong = client.post(action, headers={"Origin": ORIGIN}, data={"csrf_token": token(client, "/workspace/"), "digest": "0" * 64})
+    assert wrong.status_code == 409
+    done = client.post(action, headers={"Origin": ORIGIN}, data={"csrf_token": token(client, "/workspace/"), "digest": digest})
+    assert done.status_code == 200 and "Imported" in done.get_data(as_text=True)
+    assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
+    history = client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
+    assert "import of edited.csv" in history and "Asha" in history
