@@ -263,3 +263,27 @@ def test_saving_an_unchanged_form_changes_nothing(client, asset_id):
     response = client.post(f"/workspace/assets/{asset_id}", data=edit_form(client, asset_id), headers={"Origin": ORIGIN})
     assert response.status_code == 302
     assert sqlite_utils.Database(client.application.config["DATABASE"])["changes"].count == 0
+
+
+def test_verifying_moves_a_listing_out_of_the_stale_lists(client, app):
+    db = sqlite_utils.Database(app.config["DATABASE"])
+    db.execute("update assets set last_verified = '2025-06-01' where id = 'belgrave-library'")
+    db.execute("update assets set last_verified = '2026-03-01' where id = 'evington-library'")
+    db.conn.commit()
+    sign_in(client)
+
+    def section(html, key):
+        start = html.index(f'id="{key}"')
+        return html[start:html.index("<h2", start + 5) if "<h2" in html[start + 5:] else len(html)]
+
+    dashboard = client.get("/workspace/").get_data(as_text=True)
+    assert "Belgrave Library" in section(dashboard, "a_year") and "Evington Library" in section(dashboard, "six_months")
+    # Public results show the notice and put it last.
+    results = client.get("/?q=library").get_data(as_text=True)
+    names = re.findall(r'<h3><a href="/assets/([^"]+)">', results)
+    assert names[-1] == "belgrave-library" and "Not checked for over a year." in results
+    post(client, "/workspace/assets/belgrave-library/verify", {}, page="/workspace/")
+    dashboard = client.get("/workspace/").get_data(as_text=True)
+    assert "Belgrave Library" not in section(dashboard, "a_year")
+    names = re.findall(r'<h3><a href="/assets/([^"]+)">', client.get("/?q=library").get_data(as_text=True))
+    assert names[-1] != "belgrave-library"
