@@ -64,11 +64,25 @@ def edit_form(client, asset_id):
     return values
 
 
-WORKSPACE_GETS = ["/workspace/", "/workspace/assets/new", "/workspace/assets/belgrave-library",
-                  "/workspace/assets/belgrave-library/history", "/workspace/users"]
-WORKSPACE_POSTS = ["/workspace/assets/new", "/workspace/assets/belgrave-library",
-                   "/workspace/assets/belgrave-library/status", "/workspace/assets/belgrave-library/verify",
-                   "/workspace/assets/belgrave-library/restore/1", "/workspace/users"]
+def workspace_routes(method):
+    """Every workspace URL the app has for a method, with sample values for its parts."""
+    from app import create_app as make
+
+    sample = {"asset_id": "belgrave-library", "change_set": "1", "suggestion_id": "1", "token": "abc123"}
+    urls = []
+    for rule in make({"TESTING": True, "DATABASE": "unused.db", "SECRET_KEY": "x"}).url_map.iter_rules():
+        if rule.rule.startswith("/workspace") and method in rule.methods and not rule.rule.endswith(("sign-in", "sign-out")):
+            urls.append(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: sample[m.group(1)], rule.rule))
+    return sorted(urls)
+
+
+WORKSPACE_GETS = workspace_routes("GET")
+WORKSPACE_POSTS = workspace_routes("POST")
+
+
+def test_the_route_lists_cover_the_workspace():
+    assert {"/workspace/", "/workspace/users", "/workspace/suggestions", "/workspace/import"} <= set(WORKSPACE_GETS)
+    assert {"/workspace/import/abc123", "/workspace/suggestions/1", "/workspace/assets/belgrave-library/verify"} <= set(WORKSPACE_POSTS)
 
 
 @pytest.mark.parametrize("url", WORKSPACE_GETS)

@@ -97,6 +97,9 @@ def test_a_connector_on_a_phone(browser, workspace_server):
     page.goto(base + "/workspace/")
     dashboard = page.locator("main").inner_text()
     assert "Open suggestions from residents: 0" in dashboard
+    for path in ("/workspace/suggestions", "/workspace/import", "/workspace/assets/new"):
+        page.goto(base + path)
+        assert run_axe(page) == [], path
     assert errors == []
     context.close()
 
