@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["AREA"] = load_area(app.config["AREA_FILE"])
 
     from . import compress, csrf, db, i18n
-    from .views import api, auth, pages, suggest, vendor, workspace
+    from .views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
     from .wards import slugify
 
     db.init_app(app)
@@ -63,8 +63,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(suggest.bp)
+    app.register_blueprint(traders.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspace.bp)
+    app.register_blueprint(trader_workspace.bp)
     app.add_template_filter(slugify, "ward_slug")
+    from .traders import SCHEMES
+
+    app.add_template_filter(lambda scheme: SCHEMES.get(scheme, scheme), "scheme_name")
     app.add_template_global(app.config["TILE_CREDIT"], "tile_credit")
     return app

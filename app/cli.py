@@ -225,6 +225,43 @@ def restore(backup_file, db_path):
     click.echo(f"Restored {db_path} from {backup_file}")
 
 
+@cli.group("traders")
+def traders_group():
+    """Import and export the trust-a-trader directory."""
+
+
+@traders_group.command("export")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+def traders_export(out_path, db_path):
+    """Write the traders as CSV (formulas neutralised; recommenders' details are never exported)."""
+    from . import store
+    from .exchange import export_traders
+
+    db = store.connect(db_path or _default_db())
+    store.ensure_live_tables(db)
+    click.echo(f"Wrote {export_traders(db, out_path)} traders to {out_path}")
+
+
+@traders_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+def traders_import(csv_file, db_path):
+    """Add or update traders from a CSV; new ones start pending until a connector lists them."""
+    from . import store
+    from .exchange import import_traders
+    from .users import User
+
+    db = store.connect(db_path or _default_db())
+    store.ensure_live_tables(db)
+    saved, problems = import_traders(db, User(0, "command line import", "admin"), csv_file)
+    for problem in problems:
+        click.echo(f"rejected {problem}")
+    click.echo(f"Saved {saved} traders; rejected {len(problems)}")
+    if problems:
+        sys.exit(1)
+
+
 @cli.command()
 @click.argument("postcode")
 @click.pass_context

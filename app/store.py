@@ -140,6 +140,26 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
             created_at text not null, status text not null default 'open', reason text,
             handled_by text, handled_at text, merged_into text);
         create table if not exists suggestion_senders (address text not null, at real not null);
+        create table if not exists traders (
+            id text primary key, name text not null, trades text not null default '[]',
+            areas text not null default '[]', base_postcode text, base_lat real, base_lon real,
+            base_easting real, base_northing real,
+            phone text not null default '', email text not null default '', website text not null default '',
+            languages text not null default '', memberships text not null default '[]',
+            callout_charge text not null default '', free_quotes integer,
+            status text not null default 'pending', status_reason text, example integer not null default 0,
+            created_at text not null, updated_at text not null, version integer not null default 1);
+        create table if not exists trader_checks (
+            id integer primary key, trader_id text not null references traders(id), kind text not null,
+            checked_on text not null, connector text not null, expires_on text, detail text not null default '');
+        create table if not exists recommendations (
+            id integer primary key, trader_id text not null references traders(id), given_name text not null,
+            ward_code text, job text not null, job_month text, would_use_again integer, comments text not null default '',
+            contact text, channel text not null default 'web', status text not null default 'pending',
+            reply text, created_at text not null, moderated_by text, moderated_at text);
+        create table if not exists trader_changes (
+            id integer primary key, trader_id text not null, at text not null, user_name text not null,
+            action text not null, field text, old_value text, new_value text, note text);
     """)
 
 

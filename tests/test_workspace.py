@@ -68,7 +68,8 @@ def workspace_routes(method):
     """Every workspace URL the app has for a method, with sample values for its parts."""
     from app import create_app as make
 
-    sample = {"asset_id": "belgrave-library", "change_set": "1", "suggestion_id": "1", "token": "abc123"}
+    sample = {"asset_id": "belgrave-library", "change_set": "1", "suggestion_id": "1", "token": "abc123",
+              "trader_id": "a-trader", "recommendation_id": "1"}
     urls = []
     for rule in make({"TESTING": True, "DATABASE": "unused.db", "SECRET_KEY": "x"}).url_map.iter_rules():
         if rule.rule.startswith("/workspace") and method in rule.methods and not rule.rule.endswith(("sign-in", "sign-out")):
@@ -198,6 +199,7 @@ def test_private_address_never_leaves_the_workspace(client):
 
 def test_status_and_soft_delete(client, app):
     sign_in(client)
+    assert "belgrave-library" in client.get("/api/assets.geojson").get_data(as_text=True)  # now cached
     post(client, "/workspace/assets/belgrave-library/status", {"status": "hidden"}, page="/workspace/")
     assert client.get("/assets/belgrave-library").status_code == 404
     assert "belgrave-library" not in client.get("/api/assets.geojson").get_data(as_text=True)

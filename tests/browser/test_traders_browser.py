@@ -1,0 +1,77 @@
+"""A resident finds a Gujarati-speaking plumber who works in Belgrave, and prints the ward's sheet."""
+from __future__ import annotations
+
+import shutil
+import threading
+from datetime import date, datetime
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app, store, traders
+from app.users import User
+
+from .conftest import SCREENSHOTS, run_axe
+
+ASHA = User(1, "Asha", "connector")
+
+
+@pytest.fixture(scope="module")
+def traders_server(site_db, tmp_path_factory):
+    db_path = tmp_path_factory.mktemp("traders") / "live.db"
+    shutil.copy(site_db[0], db_path)
+    db = store.connect(db_path)
+    store.ensure_live_tables(db)
+    # Test fixtures only: the repository ships no traders.
+    for name, areas, languages in (("Test Shah Plumbing", ["Belgrave", "LE4"], "Gujarati; Hindi"),
+                                   ("Test Smith Plumbing", ["Castle"], "English"),
+                                   ("Test Desai Plumbing", ["Evington"], "Gujarati")):
+        trader_id = traders.save_trader(db, ASHA, {"name": name, "trades": ["plumber"], "areas": areas,
+                                                   "languages": languages, "phone": "0116 000 0000"})
+        rec = traders.recommend(db, trader_id, {"given_name": "Pramila", "ward_code": "E05010461", "job": "Fixed a leak",
+                                                "job_month": "2026-03", "would_use_again": "1", "comments": "Tidy"}, "x")
+        traders.moderate(db, ASHA, rec, True)
+        traders.add_check(db, ASHA, trader_id, "insurance_seen", date(2026, 3, 3), expires_on=date(2027, 3, 1))
+        traders.set_status(db, ASHA, trader_id, "listed", "", 1, 1, date(2026, 11, 26))
+    db.conn.close()
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "TILE_URL": "", "NOW": datetime(2026, 11, 26, 9)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_find_a_gujarati_speaking_plumber_in_belgrave_and_print(browser, traders_server):
+    context = browser.new_context(viewport={"width": 360, "height": 780})
+    page = context.new_page()
+    page.goto(traders_server + "/")
+    page.get_by_role("link", name="Trusted traders").click()
+    page.get_by_label("What do you need?").select_option("plumber")
+    page.get_by_label("Or choose your ward").select_option("belgrave")
+    page.get_by_label("Language spoken").select_option("Gujarati")
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_selector("#results-heading")
+    names = page.locator(".result h3 a").all_inner_texts()
+    assert names == ["Test Shah Plumbing"]
+    assert run_axe(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "traders-results-phone.png"), full_page=True)
+    page.locator(".result h3 a").first.click()
+    main = page.locator("main").inner_text()
+    assert "Insurance seen by a connector on 3 March 2026" in main and "Staying safe" in main
+    assert run_axe(page) == []
+    page.goto(traders_server + "/traders/?trade=plumber&ward=belgrave")
+    page.get_by_role("link", name="Printable list for this ward").click()
+    assert "Trusted traders for Belgrave" in page.locator("h1").inner_text()
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    assert run_axe(page) == []
+    page.pdf(path=str(SCREENSHOTS / "traders-belgrave-sheet.pdf"), format="A4")
+    assert context.cookies() == []
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/traders/", "/traders/?lang=gu", "/traders/test-shah-plumbing/recommend"])
+def test_trader_pages_are_accessible(watched, traders_server, path):
+    watched.page.goto(traders_server + path)
+    assert run_axe(watched.page) == []
+    assert watched.console_errors == []
