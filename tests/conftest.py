@@ -73,6 +73,23 @@ def square_wards():
 
 
 @pytest.fixture
+def live_db(built_db, tmp_path):
+    """A copy of the built database made live, with connectors Asha and Ben and an admin."""
+    from app import store
+    from app.users import add_user
+
+    db_path = tmp_path / "live.db"
+    shutil.copy(built_db[0], db_path)
+    db = store.connect(db_path)
+    store.ensure_live_tables(db)
+    add_user(db, "Asha", "correct horse battery", "connector")
+    add_user(db, "Ben", "another long password", "connector")
+    add_user(db, "Admin", "admin password here", "admin")
+    db.conn.close()
+    return db_path
+
+
+@pytest.fixture
 def wards_dir(tmp_path, area):
     """A copy of the project's ward folder that a test may change."""
     target = tmp_path / "wards"

@@ -14,7 +14,6 @@ from app.edits import save_asset
 from app.exchange import neutralise
 from app.pipeline import build
 from app.users import add_user
-from conftest import write_csv
 
 
 @pytest.mark.parametrize("value, safe", [

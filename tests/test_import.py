@@ -2,9 +2,7 @@
 import csv
 import io
 import re
-import shutil
 
-import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
@@ -12,21 +10,10 @@ from app import create_app, store
 from app.cli import cli
 from app.edits import save_asset
 from app.exchange import apply_import, plan_import
-from app.users import User, add_user
+from app.users import User
 from test_workspace import NOW, ORIGIN, sign_in, token
 
 CONNECTOR = User(1, "Asha", "connector")
-
-
-@pytest.fixture
-def live_db(built_db, tmp_path):
-    db_path = tmp_path / "live.db"
-    shutil.copy(built_db[0], db_path)
-    db = store.connect(db_path)
-    store.ensure_live_tables(db)
-    add_user(db, "Asha", "correct horse battery", "connector")
-    db.conn.close()
-    return db_path
 
 
 def exported(db_path, tmp_path):

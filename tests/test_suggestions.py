@@ -1,26 +1,12 @@
 """Residents' suggestions and problem reports, and the connectors' queue."""
-import re
-import shutil
 
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from app import create_app, store
+from app import create_app
 from app.cli import cli
-from app.users import add_user
-from test_workspace import NOW, ORIGIN, edit_form, post, sign_in, token
-
-
-@pytest.fixture
-def live_db(built_db, tmp_path):
-    db_path = tmp_path / "live.db"
-    shutil.copy(built_db[0], db_path)
-    db = store.connect(db_path)
-    store.ensure_live_tables(db)
-    add_user(db, "Asha", "correct horse battery", "connector")
-    db.conn.close()
-    return db_path
+from test_workspace import NOW, ORIGIN, post, sign_in
 
 
 @pytest.fixture

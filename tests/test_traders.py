@@ -1,13 +1,13 @@
 """Trust a trader: listing rule, checks and expiry, recommendations and moderation, search, safety."""
 import re
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 import sqlite_utils
 
 from app import create_app, store, traders
-from app.users import User, add_user
+from app.users import User
 from test_workspace import NOW, ORIGIN, post, sign_in
 
 ASHA = User(1, "Asha", "connector")
@@ -17,14 +17,8 @@ EVIL = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture
-def db_path(built_db, tmp_path):
-    path = tmp_path / "live.db"
-    shutil.copy(built_db[0], path)
-    db = store.connect(path)
-    store.ensure_live_tables(db)
-    add_user(db, "Asha", "correct horse battery", "connector")
-    db.conn.close()
-    return path
+def db_path(live_db):
+    return live_db
 
 
 @pytest.fixture
@@ -125,7 +119,7 @@ def test_paper_feedback_is_marked(client, app, db):
 
 
 def test_expired_insurance_and_old_checks_are_shown_and_sink(client, db):
-    fresh = listed(db, name="Able Electrics", trades=("electrician", "plumber"))
+    listed(db, name="Able Electrics", trades=("electrician", "plumber"))
     lapsed = listed(db, name="Aardvark Plumbing")
     traders.add_check(db, ASHA, lapsed, "insurance_seen", date(2026, 10, 5), expires_on=date(2026, 11, 1))
     names = [t["name"] for t in traders.find_traders(db, 1, 1, TODAY, trade="plumber")]

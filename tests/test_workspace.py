@@ -1,6 +1,5 @@
 """The connectors' workspace: who may see and do what, CSRF, throttling, edits, history, restore."""
 import re
-import shutil
 from html import unescape
 from datetime import datetime
 
@@ -8,26 +7,11 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from app import create_app, store
+from app import create_app
 from app.cli import cli
-from app.users import add_user
 
 NOW = datetime(2026, 11, 26, 9, 0)
 ORIGIN = "http://localhost"
-
-
-@pytest.fixture
-def live_db(built_db, tmp_path):
-    """A copy of the built database with one connector and one admin."""
-    db_path = tmp_path / "live.db"
-    shutil.copy(built_db[0], db_path)
-    db = store.connect(db_path)
-    store.ensure_live_tables(db)
-    add_user(db, "Asha", "correct horse battery", "connector")
-    add_user(db, "Ben", "another long password", "connector")
-    add_user(db, "Admin", "admin password here", "admin")
-    db.conn.close()
-    return db_path
 
 
 @pytest.fixture
