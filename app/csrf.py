@@ -42,8 +42,8 @@ def _same_origin() -> bool:
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if not source:
         return False
-    parsed = urlparse(source)
-    return f"{parsed.scheme}://{parsed.netloc}" == request.host_url.rstrip("/")
+    # Compare hosts only: behind a proxy that ends TLS the app sees http while the browser says https.
+    return urlparse(source).netloc == request.host
 
 
 def check() -> None:

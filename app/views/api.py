@@ -1,6 +1,7 @@
 """The JSON API: the same searches as the pages, plus the map's GeoJSON."""
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 
@@ -97,6 +98,7 @@ def _with_words(data: dict, results) -> dict:
 # memory keyed by the database file, the date (for "on today") and the whole query string.
 _GEOJSON_CACHE: OrderedDict = OrderedDict()
 _GEOJSON_CACHE_SIZE = 64
+_LOCK = threading.Lock()
 
 
 def _geojson_key() -> tuple:
@@ -108,9 +110,12 @@ def _geojson_key() -> tuple:
 def assets_geojson():
     """The searched assets as GeoJSON points for the map; ward-only ones have no geometry."""
     key = _geojson_key()
-    if key in _GEOJSON_CACHE:
-        _GEOJSON_CACHE.move_to_end(key)
-        body, headers = _GEOJSON_CACHE[key]
+    with _LOCK:
+        hit = _GEOJSON_CACHE.get(key)
+        if hit is not None:
+            _GEOJSON_CACHE.move_to_end(key)
+    if hit is not None:
+        body, headers = hit
         response = current_app.response_class(body, headers=headers)
         response.mimetype = "application/geo+json"
         return _cached(response)
@@ -123,10 +128,11 @@ def assets_geojson():
     # orjson writes the ~2 MB of a 10,000-point map about ten times faster than json.
     response = current_app.response_class(orjson.dumps(data), mimetype="application/geo+json")
     response = compress.gzip_response(response)
-    _GEOJSON_CACHE[key] = (response.get_data(), {k: v for k, v in response.headers.items()
-                                                 if k in ("Content-Encoding", "Vary")})
-    while len(_GEOJSON_CACHE) > _GEOJSON_CACHE_SIZE:
-        _GEOJSON_CACHE.popitem(last=False)
+    with _LOCK:
+        _GEOJSON_CACHE[key] = (response.get_data(), {k: v for k, v in response.headers.items()
+                                                     if k in ("Content-Encoding", "Vary")})
+        while len(_GEOJSON_CACHE) > _GEOJSON_CACHE_SIZE:
+            _GEOJSON_CACHE.popitem(last=False)
     return _cached(response)
 
 

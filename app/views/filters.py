@@ -1,6 +1,7 @@
 """Turn a request's query string into a search Query, with a plain message for each bad value."""
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -144,15 +145,19 @@ def local_now() -> datetime:
 # changes or the minute turns ("next on" and "on today" depend on the clock).
 _SEARCHES: OrderedDict = OrderedDict()
 _SEARCHES_SIZE = 32
+_LOCK = threading.Lock()  # waitress serves requests on several threads
 
 
 def cached_search(db, query: Query, now: datetime) -> Found:
     """Run search(), reusing the answer for the same database, query and minute."""
     key = (database_version(), query, now.replace(second=0, microsecond=0))
-    if key in _SEARCHES:
-        _SEARCHES.move_to_end(key)
-        return _SEARCHES[key]
-    found = _SEARCHES[key] = search(db, query, now)
-    while len(_SEARCHES) > _SEARCHES_SIZE:
-        _SEARCHES.popitem(last=False)
+    with _LOCK:
+        if key in _SEARCHES:
+            _SEARCHES.move_to_end(key)
+            return _SEARCHES[key]
+    found = search(db, query, now)
+    with _LOCK:
+        _SEARCHES[key] = found
+        while len(_SEARCHES) > _SEARCHES_SIZE:
+            _SEARCHES.popitem(last=False)
     return found
