@@ -110,6 +110,24 @@ def users_add(name, role, db_path, password):
     click.echo(f"Added {user.role} {user.name}")
 
 
+@users.command("password")
+@click.argument("name")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.password_option(help="The new password (asked for twice if not given).")
+def users_password(name, db_path, password):
+    """Give an account a new password."""
+    from . import store
+    from .users import UserError, set_password
+
+    db = store.connect(db_path or _default_db())
+    store.ensure_live_tables(db)
+    try:
+        set_password(db, name, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"New password set for {name}")
+
+
 @users.command("list")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
 def users_list(db_path):

@@ -87,3 +87,24 @@ def authenticate(db: sqlite_utils.Database, name: str, password: str, address: s
         db.execute("insert into sign_in_failures (name, address, at) values (?, ?, ?)", [name, address, now])
         db.execute("delete from sign_in_failures where at < ?", [now - FAILURE_WINDOW_S])
     return None
+
+
+def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
+    """Give an account a new password (and clear its failed sign-ins)."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must be at least {MIN_PASSWORD} characters long")
+    with db.conn:
+        cursor = db.execute("update users set password_hash = ? where name = ?",
+                            [generate_password_hash(password, method="scrypt"), name])
+        if cursor.rowcount == 0:
+            raise UserError(f"there is no account called {name}")
+        db.execute("delete from sign_in_failures where name = ? collate nocase", [name])
+
+
+def deactivate(db: sqlite_utils.Database, name: str, by: User) -> None:
+    """Stop an account signing in (its history stays); an admin cannot lock themselves out."""
+    if name.casefold() == by.name.casefold():
+        raise UserError("you cannot deactivate your own account")
+    with db.conn:
+        if db.execute("update users set active = 0 where name = ?", [name]).rowcount == 0:
+            raise UserError(f"there is no account called {name}")

@@ -287,3 +287,26 @@ def test_verifying_moves_a_listing_out_of_the_stale_lists(client, app):
     assert "Belgrave Library" not in section(dashboard, "a_year")
     names = re.findall(r'<h3><a href="/assets/([^"]+)">', client.get("/?q=library").get_data(as_text=True))
     assert names[-1] != "belgrave-library"
+
+
+def test_admin_resets_a_password_and_deactivates_an_account(app):
+    admin = app.test_client()
+    sign_in(admin, "Admin", "admin password here")
+    assert post(admin, "/workspace/users", {"action": "password", "name": "Ben", "password": "short"}).status_code == 400
+    assert post(admin, "/workspace/users", {"action": "password", "name": "Ben", "password": "a brand new password"}).status_code == 302
+    sign_in(app.test_client(), "Ben", "a brand new password")
+    ben = app.test_client()
+    sign_in(ben, "Ben", "a brand new password")
+    assert post(admin, "/workspace/users", {"action": "deactivate", "name": "Ben"}).status_code == 302
+    assert ben.get("/workspace/").status_code == 302  # signed out at the next request
+    response = post(app.test_client(), "/workspace/sign-in", {"name": "Ben", "password": "a brand new password"})
+    assert response.status_code == 401
+    own = post(admin, "/workspace/users", {"action": "deactivate", "name": "Admin"})
+    assert own.status_code == 400 and "your own account" in own.get_data(as_text=True)
+
+
+def test_cli_password(live_db):
+    result = CliRunner().invoke(cli, ["users", "password", "Asha", "--db", str(live_db), "--password", "another good one"])
+    assert result.exit_code == 0 and "New password set for Asha" in result.output
+    result = CliRunner().invoke(cli, ["users", "password", "Nobody", "--db", str(live_db), "--password", "another good one"])
+    assert result.exit_code == 1 and "no account called Nobody" in result.output

@@ -26,7 +26,7 @@ from ..edits import (
     workspace_asset,
 )
 from ..exchange import ImportRefused, apply_import, plan_import
-from ..users import ROLES, UserError, add_user, list_users
+from ..users import ROLES, UserError, add_user, deactivate, list_users, set_password
 from .auth import admin_required, sign_in_required
 from .filters import local_now
 
@@ -235,9 +235,16 @@ def users():
     db = get_write_db()
     error = None
     if request.method == "POST":
+        action, name = request.form.get("action", "add"), request.form.get("name", "")
         try:
-            add_user(db, request.form.get("name", ""), request.form.get("password", ""),
-                     request.form.get("role", "connector"))
+            if action == "add":
+                add_user(db, name, request.form.get("password", ""), request.form.get("role", "connector"))
+            elif action == "password":
+                set_password(db, name, request.form.get("password", ""))
+            elif action == "deactivate":
+                deactivate(db, name, g.user)
+            else:
+                abort(400)
         except UserError as exc:
             error = str(exc)
         else:

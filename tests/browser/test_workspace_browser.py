@@ -23,6 +23,7 @@ def workspace_server(site_db, tmp_path_factory):
     db = store.connect(db_path)
     store.ensure_live_tables(db)
     add_user(db, "Asha", "correct horse battery", "connector")
+    add_user(db, "Admin", "admin password here", "admin")
     db.conn.close()
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "TILE_URL": "", "NOW": datetime(2026, 11, 26, 9),
                       "SECRET_KEY": "browser test", "SUGGESTION_MIN_SECONDS": 0})
@@ -108,3 +109,20 @@ def test_a_connector_on_a_phone(browser, workspace_server):
 def test_forms_are_accessible(watched, workspace_server, path):
     watched.page.goto(workspace_server + path)
     assert run_axe(watched.page) == []
+
+
+def test_accounts_page_is_accessible(browser, workspace_server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(workspace_server + "/workspace/sign-in")
+    page.get_by_label("Name").fill("Admin")
+    page.get_by_label("Password").fill("admin password here")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(workspace_server + "/workspace/users")
+    assert "Accounts" in page.locator("h1").inner_text()
+    assert run_axe(page) == []
+    page.goto(workspace_server + "/workspace/traders/")
+    assert run_axe(page) == []
+    page.goto(workspace_server + "/workspace/traders/new")
+    assert run_axe(page) == []
+    context.close()
