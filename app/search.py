@@ -6,7 +6,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import sqlite_utils
 
@@ -53,17 +53,25 @@ class Query:
     language: str | None = None
 
 
-@dataclass
 class Result:
-    asset: dict
-    now: datetime
-    distance_m: float | None = None
-    sessions: tuple[Session, ...] = ()
+    """One asset found by a search, with its distance and sessions.
 
-    @cached_property
+    A plain class with slots: a search of 10,000 assets makes 10,000 of these.
+    """
+
+    __slots__ = ("asset", "now", "distance_m", "sessions", "_next_on")
+
+    def __init__(self, asset: dict, now: datetime, distance_m: float | None = None,
+                 sessions: tuple[Session, ...] = ()):
+        self.asset, self.now, self.distance_m, self.sessions = asset, now, distance_m, sessions
+        self._next_on = False  # not worked out yet
+
+    @property
     def next_on(self) -> Occurrence | None:
         """When it is next on (worked out only for results that are shown)."""
-        return next_occurrence(self.sessions, self.now) if self.sessions else None
+        if self._next_on is False:
+            self._next_on = next_occurrence(self.sessions, self.now) if self.sessions else None
+        return self._next_on
 
     @property
     def walk_minutes(self) -> int | None:
@@ -167,10 +175,12 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
         sessions = _sessions(row[7])
         if filtering and not _matches(row, sessions, query):
             continue
-        private = bool(row[13])
-        asset = _public({"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
-                         "ward_code": row[5], "location_precision": row[6], "last_verified": row[14]}, private)
-        result = Result(asset, now, sessions=sessions)
+        private = row[13]
+        asset = {"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
+                 "ward_code": row[5], "location_precision": row[6], "last_verified": row[14]}
+        if private:
+            _public(asset, True)
+        result = Result(asset, now, None, sessions)
         if measuring:
             easting, northing = (None, None) if private else (row[11], row[12])
             if easting is None:
