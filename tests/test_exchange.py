@@ -13,7 +13,9 @@ from app.cli import cli
 from app.edits import save_asset
 from app.exchange import neutralise
 from app.pipeline import build
-from app.users import add_user
+from app.users import User
+
+ASHA = User(1, "Asha", "connector")
 
 
 @pytest.mark.parametrize("value, safe", [
@@ -37,12 +39,10 @@ def test_export_round_trips_through_the_importer(built_db, tmp_path, area):
     assert before == after
 
 
-def test_export_leaves_out_private_addresses_and_neutralises_formulas(built_db, tmp_path, area):
-    db_path = tmp_path / "live.db"
-    shutil.copy(built_db[0], db_path)
+def test_export_leaves_out_private_addresses_and_neutralises_formulas(live_db, tmp_path, area):
+    db_path = live_db
     db = store.connect(db_path)
-    store.ensure_live_tables(db)
-    user = add_user(db, "Asha", "a long password", "connector")
+    user = ASHA
     save_asset(db, area, user, {"name": "=cmd|' /C calc'!A0", "category": "group_activity", "postcode": "LE5 5AA",
                                 "address": "12 Ash Close", "private_address": "1", "source": "host"})
     out = tmp_path / "export.csv"
@@ -57,13 +57,9 @@ def test_export_leaves_out_private_addresses_and_neutralises_formulas(built_db, 
     assert row["address"] == "12 Ash Close" and row["private_address"] == "1"
 
 
-def test_backup_while_writing_then_restore(built_db, tmp_path, area):
-    db_path = tmp_path / "live.db"
-    shutil.copy(built_db[0], db_path)
-    db = store.connect(db_path)
-    store.ensure_live_tables(db)
-    user = add_user(db, "Asha", "a long password", "connector")
-    db.conn.close()
+def test_backup_while_writing_then_restore(live_db, tmp_path, area):
+    db_path = live_db
+    user = ASHA
     written, stop = [], threading.Event()
 
     def keep_writing():

@@ -5,13 +5,13 @@ import re
 
 import sqlite_utils
 from click.testing import CliRunner
+from test_workspace import NOW, ORIGIN, sign_in, token
 
 from app import create_app, store
 from app.cli import cli
 from app.edits import save_asset
 from app.exchange import apply_import, plan_import
 from app.users import User
-from test_workspace import NOW, ORIGIN, sign_in, token
 
 CONNECTOR = User(1, "Asha", "connector")
 

@@ -3,10 +3,10 @@
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from test_workspace import NOW, ORIGIN, post, sign_in
 
 from app import create_app
 from app.cli import cli
-from test_workspace import NOW, ORIGIN, post, sign_in
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 import sqlite_utils
+from test_workspace import NOW, ORIGIN, post, sign_in
 
 from app import create_app, store, traders
 from app.users import User
-from test_workspace import NOW, ORIGIN, post, sign_in
 
 ASHA = User(1, "Asha", "connector")
 TODAY = NOW.date()
@@ -175,6 +175,7 @@ def test_recommenders_contact_never_appears(client, app, db, tmp_path):
     for url in ("/traders/", f"/traders/{trader_id}", "/traders/sheet?ward=belgrave", "/api/assets", "/"):
         assert CONTACT not in client.get(url).get_data(as_text=True), url
     from click.testing import CliRunner
+
     from app.cli import cli
     out = tmp_path / "traders.csv"
     CliRunner().invoke(cli, ["traders", "export", "--db", app.config["DATABASE"], "--out", str(out)])
@@ -214,6 +215,7 @@ def test_connector_adds_and_lists_a_trader_in_the_workspace(client, db):
 
 def test_traders_export_and_import_round_trip(db, db_path, tmp_path):
     from click.testing import CliRunner
+
     from app.cli import cli
 
     listed(db, name="=Shah Plumbing")

@@ -1,7 +1,7 @@
 """The connectors' workspace: who may see and do what, CSRF, throttling, edits, history, restore."""
 import re
-from html import unescape
 from datetime import datetime
+from html import unescape
 
 import pytest
 import sqlite_utils

@@ -1,8 +1,6 @@
 """The JSON API: the same searches as the pages, plus the map's GeoJSON."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 
 import orjson
@@ -10,6 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import get_locale
 
 from .. import compress
+from ..cache import LRUCache
 from ..db import database_version, get_db
 from ..search import (
     get_asset,
@@ -96,9 +95,7 @@ def _with_words(data: dict, results) -> dict:
 
 # Map data changes only when the database is rebuilt (a new file), so responses are kept in
 # memory keyed by the database file, the date (for "on today") and the whole query string.
-_GEOJSON_CACHE: OrderedDict = OrderedDict()
-_GEOJSON_CACHE_SIZE = 64
-_LOCK = threading.Lock()
+_GEOJSON_CACHE = LRUCache(64)
 
 
 def _geojson_key() -> tuple:
@@ -110,10 +107,7 @@ def _geojson_key() -> tuple:
 def assets_geojson():
     """The searched assets as GeoJSON points for the map; ward-only ones have no geometry."""
     key = _geojson_key()
-    with _LOCK:
-        hit = _GEOJSON_CACHE.get(key)
-        if hit is not None:
-            _GEOJSON_CACHE.move_to_end(key)
+    hit = _GEOJSON_CACHE.get(key)
     if hit is not None:
         body, headers = hit
         response = current_app.response_class(body, headers=headers)
@@ -128,11 +122,8 @@ def assets_geojson():
     # orjson writes the ~2 MB of a 10,000-point map about ten times faster than json.
     response = current_app.response_class(orjson.dumps(data), mimetype="application/geo+json")
     response = compress.gzip_response(response)
-    with _LOCK:
-        _GEOJSON_CACHE[key] = (response.get_data(), {k: v for k, v in response.headers.items()
-                                                     if k in ("Content-Encoding", "Vary")})
-        while len(_GEOJSON_CACHE) > _GEOJSON_CACHE_SIZE:
-            _GEOJSON_CACHE.popitem(last=False)
+    _GEOJSON_CACHE.put(key, (response.get_data(), {k: v for k, v in response.headers.items()
+                                                   if k in ("Content-Encoding", "Vary")}))
     return _cached(response)
 
 

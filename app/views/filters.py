@@ -1,8 +1,6 @@
 """Turn a request's query string into a search Query, with a plain message for each bad value."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +9,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..assets import CATEGORIES
+from ..cache import LRUCache
 from ..db import database_version
 from ..locate import LocateError, Origin, from_coordinates, from_postcode, from_ward
 from ..search import MAX_RADIUS_M, Found, Query, search
@@ -143,21 +142,14 @@ def local_now() -> datetime:
 # The map page and the map's data ask for the same search within a moment of each other, and a
 # kiosk asks for the same few searches all day: keep recent answers until the database file
 # changes or the minute turns ("next on" and "on today" depend on the clock).
-_SEARCHES: OrderedDict = OrderedDict()
-_SEARCHES_SIZE = 32
-_LOCK = threading.Lock()  # waitress serves requests on several threads
+_SEARCHES = LRUCache(32)
 
 
 def cached_search(db, query: Query, now: datetime) -> Found:
     """Run search(), reusing the answer for the same database, query and minute."""
     key = (database_version(), query, now.replace(second=0, microsecond=0))
-    with _LOCK:
-        if key in _SEARCHES:
-            _SEARCHES.move_to_end(key)
-            return _SEARCHES[key]
-    found = search(db, query, now)
-    with _LOCK:
-        _SEARCHES[key] = found
-        while len(_SEARCHES) > _SEARCHES_SIZE:
-            _SEARCHES.popitem(last=False)
+    found = _SEARCHES.get(key)
+    if found is None:
+        found = search(db, query, now)
+        _SEARCHES.put(key, found)
     return found

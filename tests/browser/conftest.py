@@ -61,6 +61,23 @@ def _serve(app):
     return server
 
 
+def live_copy(site_db, folder):
+    """A copy of the site's database with the workspace's tables, to change freely."""
+    from app import store
+
+    db_path = folder / "live.db"
+    shutil.copy(site_db[0], db_path)
+    db = store.connect(db_path)
+    store.ensure_live_tables(db)
+    return db_path, db
+
+
+def serve_app(config: dict):
+    """Serve an app made from config on a free local port; return (base URL, server)."""
+    server = _serve(create_app({"TESTING": True, "TILE_URL": "", "NOW": NOW, **config}))
+    return f"http://127.0.0.1:{server.server_port}", server
+
+
 @pytest.fixture(scope="session")
 def live_server(site_db):
     """The site without map tiles: nothing may leave this machine."""

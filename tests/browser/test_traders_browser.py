@@ -1,27 +1,21 @@
 """A resident finds a Gujarati-speaking plumber who works in Belgrave, and prints the ward's sheet."""
 from __future__ import annotations
 
-import shutil
-import threading
-from datetime import date, datetime
+from datetime import date
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app, store, traders
+from app import traders
 from app.users import User
 
-from .conftest import SCREENSHOTS, run_axe
+from .conftest import SCREENSHOTS, live_copy, run_axe, serve_app
 
 ASHA = User(1, "Asha", "connector")
 
 
 @pytest.fixture(scope="module")
 def traders_server(site_db, tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("traders") / "live.db"
-    shutil.copy(site_db[0], db_path)
-    db = store.connect(db_path)
-    store.ensure_live_tables(db)
+    db_path, db = live_copy(site_db, tmp_path_factory.mktemp("traders"))
     # Test fixtures only: the repository ships no traders.
     for name, areas, languages in (("Test Shah Plumbing", ["Belgrave", "LE4"], "Gujarati; Hindi"),
                                    ("Test Smith Plumbing", ["Castle"], "English"),
@@ -34,10 +28,8 @@ def traders_server(site_db, tmp_path_factory):
         traders.add_check(db, ASHA, trader_id, "insurance_seen", date(2026, 3, 3), expires_on=date(2027, 3, 1))
         traders.set_status(db, ASHA, trader_id, "listed", "", 1, 1, date(2026, 11, 26))
     db.conn.close()
-    app = create_app({"TESTING": True, "DATABASE": str(db_path), "TILE_URL": "", "NOW": datetime(2026, 11, 26, 9)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base, server = serve_app({"DATABASE": str(db_path)})
+    yield base
     server.shutdown()
 
 

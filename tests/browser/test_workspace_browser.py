@@ -1,35 +1,23 @@
 """A connector on a phone: sign in, fix a listing, verify others, accept a suggestion; axe-clean."""
 from __future__ import annotations
 
-import shutil
-import threading
-from datetime import datetime
-
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app, store
 from app.users import add_user
 
-from .conftest import SCREENSHOTS, run_axe
+from .conftest import SCREENSHOTS, live_copy, run_axe, serve_app
 
 PHONE = {"width": 360, "height": 780}
 
 
 @pytest.fixture(scope="module")
 def workspace_server(site_db, tmp_path_factory):
-    db_path = tmp_path_factory.mktemp("ws") / "live.db"
-    shutil.copy(site_db[0], db_path)
-    db = store.connect(db_path)
-    store.ensure_live_tables(db)
+    db_path, db = live_copy(site_db, tmp_path_factory.mktemp("ws"))
     add_user(db, "Asha", "correct horse battery", "connector")
     add_user(db, "Admin", "admin password here", "admin")
     db.conn.close()
-    app = create_app({"TESTING": True, "DATABASE": str(db_path), "TILE_URL": "", "NOW": datetime(2026, 11, 26, 9),
-                      "SECRET_KEY": "browser test", "SUGGESTION_MIN_SECONDS": 0})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base, server = serve_app({"DATABASE": str(db_path), "SECRET_KEY": "browser test", "SUGGESTION_MIN_SECONDS": 0})
+    yield base
     server.shutdown()
 
 
