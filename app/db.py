@@ -44,7 +44,7 @@ def init_app(app: Flask) -> None:
     if os.path.exists(app.config["DATABASE"]):
         db = store.connect(app.config["DATABASE"])
         try:
-            with db.conn:
+            with store.transaction(db):
                 store.ensure_live_tables(db)
         finally:
             db.conn.close()

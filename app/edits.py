@@ -13,7 +13,8 @@ import sqlite_utils
 from .assets import COLUMNS, Problem
 from .config import Area
 from .pipeline import asset_row, prepare
-from .store import ASSET_COLUMNS
+from .store import ASSET_COLUMNS, transaction
+from .store import insert_row as _insert
 from .users import User
 
 STATUSES = ("open", "temporarily_closed", "closed", "hidden", "deleted")
@@ -168,7 +169,7 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
     changed = [(k, before.get(k, ""), after.get(k, "")) for k in EDITABLE if before.get(k, "") != after.get(k, "")]
     if current and not changed:
         return Saved(asset_id, current["version"], [p for p in problems if p.severity == "warning"])
-    with db.conn:
+    with transaction(db):
         change_set = _next_change_set(db)
         row["updated_at"] = _now()
         if current:
@@ -178,7 +179,7 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
         else:
             row["version"] = 1
             row["status"] = "open"
-            db["assets"].insert(row)
+            _insert(db, "assets", row)
         _record(db, change_set, row["id"], user, action or ("edit" if current else "create"), note, changed)
         _bump_data_version(db)
     return Saved(row["id"], row["version"], [p for p in problems if p.severity == "warning"])
@@ -195,7 +196,7 @@ def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str
         raise EditError([Problem(None, "status", "only an admin can bring back a deleted listing")])
     if current["status"] == status:
         return current["version"]
-    with db.conn:
+    with transaction(db):
         version = current["version"] + 1
         db.execute("update assets set status = ?, version = ?, updated_at = ? where id = ?",
                    [status, version, _now(), asset_id])
@@ -210,7 +211,7 @@ def verify(db: sqlite_utils.Database, user: User, asset_id: str, today: date | N
     if current is None:
         raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
     day = (today or date.today()).isoformat()
-    with db.conn:
+    with transaction(db):
         version = current["version"] + 1
         db.execute("update assets set last_verified = ?, verified_by = ?, version = ?, updated_at = ? where id = ?",
                    [day, user.name, version, _now(), asset_id])
@@ -222,7 +223,7 @@ def verify(db: sqlite_utils.Database, user: User, asset_id: str, today: date | N
 
 def note_change(db: sqlite_utils.Database, user: User, asset_id: str, note: str) -> None:
     """Record something that happened to an asset without changing its fields (e.g. a merge)."""
-    with db.conn:
+    with transaction(db):
         _record(db, _next_change_set(db), asset_id, user, "note", note, [])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -161,6 +162,28 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
             id integer primary key, trader_id text not null, at text not null, user_name text not null,
             action text not null, field text, old_value text, new_value text, note text);
     """)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """Make every write inside the block one transaction: all of it lands, or none.
+
+    `with conn:` is not enough here: sqlite-utils commits a write by itself unless a
+    transaction is already open, so the block opens one first.
+    """
+    db.conn.execute("begin immediate")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: dict) -> None:
+    """Insert one row inside the caller's transaction (sqlite-utils' Table.insert commits by itself)."""
+    columns = ", ".join(f"[{c}]" for c in row)
+    db.execute(f"insert into [{table}] ({columns}) values ({', '.join('?' * len(row))})", list(row.values()))
 
 
 def has_live_data(db_path: str | Path) -> bool:

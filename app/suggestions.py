@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from .store import transaction
 from .users import User
 
 KINDS = ("new", "problem")
@@ -64,7 +65,7 @@ def submit(db: sqlite_utils.Database, kind: str, fields: dict[str, str], address
                         [address, now - 3600]).fetchone()[0]
     if recent >= MAX_PER_HOUR:
         raise SuggestionError("form", "too_many")
-    with db.conn:
+    with transaction(db):
         db.execute("delete from suggestion_senders where at < ?", [now - 3600])
         db.execute("insert into suggestion_senders (address, at) values (?, ?)", [address, now])
         cursor = db.execute(
@@ -96,7 +97,7 @@ def close(db: sqlite_utils.Database, user: User, suggestion_id: int, status: str
         raise SuggestionError("status", "unknown")
     if status == "rejected" and not reason.strip():
         raise SuggestionError("reason", "missing")
-    with db.conn:
+    with transaction(db):
         db.execute("update suggestions set status = ?, reason = ?, handled_by = ?, handled_at = ?, merged_into = ?, "
                    "contact = null where id = ? and status = 'open'",
                    [status, reason.strip() or None, user.name, datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -17,6 +17,8 @@ from datetime import date, datetime, timezone
 import sqlite_utils
 
 from .assets import N_
+from .store import insert_row as _insert
+from .store import transaction
 from .users import User
 from .wards import slugify
 
@@ -140,7 +142,7 @@ def save_trader(db: sqlite_utils.Database, user: User, values: dict, trader_id: 
         "free_quotes": None if values.get("free_quotes") in (None, "") else int(values.get("free_quotes") in ("1", 1, True, "yes")),
         "updated_at": _now(),
     }
-    with db.conn:
+    with transaction(db):
         if trader_id:
             current = db.execute("select * from traders where id = ?", [trader_id]).fetchone()
             if current is None:
@@ -156,8 +158,8 @@ def save_trader(db: sqlite_utils.Database, user: User, values: dict, trader_id: 
         trader_id, n = base_id, 2
         while db.execute("select 1 from traders where id = ?", [trader_id]).fetchone():
             trader_id, n = f"{base_id}-{n}", n + 1
-        db["traders"].insert({"id": trader_id, **row, "status": "pending", "created_at": _now(),
-                              "example": int(bool(values.get("example")))})
+        _insert(db, "traders", {"id": trader_id, **row, "status": "pending", "created_at": _now(),
+                                 "example": int(bool(values.get("example")))})
         _record(db, trader_id, user, "create", [], values.get("note", ""))
     return trader_id
 
@@ -175,7 +177,7 @@ def add_check(db: sqlite_utils.Database, user: User, trader_id: str, kind: str, 
         raise TraderError("checked_on", "is in the future")
     if not db.execute("select 1 from traders where id = ?", [trader_id]).fetchone():
         raise TraderError("id", f"no trader '{trader_id}'")
-    with db.conn:
+    with transaction(db):
         db.execute("insert into trader_checks (trader_id, kind, checked_on, connector, expires_on, detail) "
                    "values (?, ?, ?, ?, ?, ?)", [trader_id, kind, checked_on.isoformat(), user.name,
                                                  expires_on.isoformat() if expires_on else None, detail])
@@ -220,7 +222,7 @@ def set_status(db: sqlite_utils.Database, user: User, trader_id: str, status: st
                                     f"recommendation(s) and {min_checks} check(s)")
     if status in ("suspended", "removed") and not reason.strip():
         raise TraderError("reason", "say why")
-    with db.conn:
+    with transaction(db):
         db.execute("update traders set status = ?, status_reason = ?, updated_at = ?, version = version + 1 where id = ?",
                    [status, reason.strip() or None, _now(), trader_id])
         _record(db, trader_id, user, "status", [("status", current[0], status)], reason)
@@ -253,7 +255,7 @@ def recommend(db: sqlite_utils.Database, trader_id: str, fields: dict, address: 
         if recent >= MAX_RECOMMENDATIONS_PER_HOUR:
             raise TraderError("form", "too_many")
     again = fields.get("would_use_again")
-    with db.conn:
+    with transaction(db):
         if channel == "web":
             db.execute("insert into suggestion_senders (address, at) values (?, ?)", [address, now])
         cursor = db.execute(
@@ -273,7 +275,7 @@ def moderate(db: sqlite_utils.Database, user: User, recommendation_id: int, appr
     row = db.execute("select trader_id from recommendations where id = ?", [recommendation_id]).fetchone()
     if row is None:
         raise TraderError("id", "no such recommendation")
-    with db.conn:
+    with transaction(db):
         db.execute("update recommendations set status = ?, contact = null, moderated_by = ?, moderated_at = ?, "
                    "reply = coalesce(nullif(?, ''), reply) where id = ?",
                    ["approved" if approve else "rejected", user.name, _now(), reply.strip(), recommendation_id])
@@ -284,7 +286,7 @@ def set_reply(db: sqlite_utils.Database, user: User, recommendation_id: int, rep
     """Enter the trader's reply to a recommendation (shown beside it)."""
     if len(reply) > LIMITS["reply"]:
         raise TraderError("reply", "too_long")
-    with db.conn:
+    with transaction(db):
         db.execute("update recommendations set reply = ? where id = ?", [reply.strip() or None, recommendation_id])
 
 

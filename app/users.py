@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .store import transaction
+
 ROLES = ("connector", "admin")
 MIN_PASSWORD = 10
 # After this many failed sign-ins for one name within the window, refuse for the rest of it.
@@ -43,7 +45,7 @@ def add_user(db: sqlite_utils.Database, name: str, password: str, role: str = "c
         raise UserError(f"the password must be at least {MIN_PASSWORD} characters long")
     if db.execute("select 1 from users where name = ?", [name]).fetchone():
         raise UserError(f"there is already an account called {name}")
-    with db.conn:
+    with transaction(db):
         cursor = db.execute(
             "insert into users (name, password_hash, role, created_at) values (?, ?, ?, ?)",
             [name, generate_password_hash(password, method="scrypt"), role,
@@ -80,10 +82,10 @@ def authenticate(db: sqlite_utils.Database, name: str, password: str, address: s
         raise UserError("too many failed sign-ins for this name; please wait 15 minutes and try again")
     row = db.execute("select id, name, role, password_hash from users where name = ? and active", [name]).fetchone()
     if check_password_hash(row[3] if row else _DUMMY_HASH, password) and row:
-        with db.conn:
+        with transaction(db):
             db.execute("delete from sign_in_failures where name = ? collate nocase", [name])
         return User(row[0], row[1], row[2])
-    with db.conn:
+    with transaction(db):
         db.execute("insert into sign_in_failures (name, address, at) values (?, ?, ?)", [name, address, now])
         db.execute("delete from sign_in_failures where at < ?", [now - FAILURE_WINDOW_S])
     return None
@@ -93,7 +95,7 @@ def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
     """Give an account a new password (and clear its failed sign-ins)."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"the password must be at least {MIN_PASSWORD} characters long")
-    with db.conn:
+    with transaction(db):
         cursor = db.execute("update users set password_hash = ? where name = ?",
                             [generate_password_hash(password, method="scrypt"), name])
         if cursor.rowcount == 0:
@@ -105,6 +107,6 @@ def deactivate(db: sqlite_utils.Database, name: str, by: User) -> None:
     """Stop an account signing in (its history stays); an admin cannot lock themselves out."""
     if name.casefold() == by.name.casefold():
         raise UserError("you cannot deactivate your own account")
-    with db.conn:
+    with transaction(db):
         if db.execute("update users set active = 0 where name = ?", [name]).rowcount == 0:
             raise UserError(f"there is no account called {name}")

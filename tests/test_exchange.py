@@ -108,3 +108,17 @@ def test_restore_refuses_a_broken_backup(tmp_path, built_db):
     sqlite3.connect(empty).execute("create table x (y)").connection.commit()
     result = CliRunner().invoke(cli, ["restore", str(empty), "--db", str(db_path)])
     assert "it has no assets, wards, postcodes, builds table" in result.output
+
+
+def test_a_save_and_its_history_are_one_transaction(live_db, area, monkeypatch):
+    import app.edits as edits
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(edits, "_record", fail)
+    db = store.connect(live_db)
+    with pytest.raises(RuntimeError):
+        save_asset(db, area, ASHA, {"name": "Half saved", "category": "group_activity", "postcode": "LE5 5AA",
+                                    "source": "test"})
+    assert store.connect(live_db).execute("select count(*) from assets where name = 'Half saved'").fetchone()[0] == 0
