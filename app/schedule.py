@@ -1,19 +1,39 @@
 """When an activity happens, written the way people write it: 'Thu 10:00-12:00; 1st Sat 14:00-16:00'.
 
-A schedule is entries separated by ';'. Each entry is an optional monthly ordinal (1st, 2nd,
-3rd, 4th, 5th, last, or several joined by ','), one or more days (Thu, Mon-Fri, Mon,Wed,
-Daily, Weekdays) and an optional time range in 24-hour clock (10:00-12:00).
+A schedule is entries separated by ';'. Each entry is one recurring session:
+
+- how often (optional): 'Every other' or 'Fortnightly' (every 2 weeks), 'Every 3 weeks';
+- which days: 'Thu', 'Mon-Fri', 'Mon,Wed', 'Mon and Wed', 'Daily', 'Weekdays', 'Daily except Sun';
+  or days of the month: '1st Sat', '1st and 3rd Wed', 'Last Fri of the month', '15th of the month',
+  'Last day of the month';
+- an optional 24-hour time range: '10:00-12:00';
+- optional dates, written YYYY-MM-DD: 'from 2026-12-01', 'until 2027-03-31', and closures
+  'not 2026-12-24, 2026-12-31'. An entry that is only closures ('not 2026-12-25') closes every
+  session that would have been on that date.
+
+Each session is an RFC 5545 recurrence; dateutil.rrule works out its dates. Dates and times are
+local wall-clock (Europe/London for Leicester): a 10:00 session stays at 10:00 across the clock
+changes because dates are computed without a time zone and the time is added after.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from dateutil import rrule as rr
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ORDINALS = ("1st", "2nd", "3rd", "4th", "5th", "last")
+RFC_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY")
+
+# 'Every other Thu' with no 'from' date counts its weeks from this Monday, so the same text always
+# means the same weeks, whenever and wherever it is read. The CSV check warns which weeks it took.
+EPOCH = date(2026, 1, 5)
 
 _DAY_ALIASES = {}
 for _index, (_short, _long) in enumerate(zip(DAYS, DAY_NAMES)):
@@ -22,43 +42,197 @@ for _index, (_short, _long) in enumerate(zip(DAYS, DAY_NAMES)):
 _DAY_ALIASES["tues"] = 1
 _DAY_ALIASES["thur"] = _DAY_ALIASES["thurs"] = 3
 
+_NTH_WORDS = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1,
+              "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_SEP = r"\s*(?:,|&|\band\b)\s*"
+_NTH = r"(?:1st|2nd|3rd|4th|5th|first|second|third|fourth|fifth|last)"
+_MONTHDAY = r"(?:\d{1,2}(?:st|nd|rd|th)|last)"
 _TIME = r"(\d{1,2})[:.](\d{2})"
-_ENTRY = re.compile(
-    rf"^(?:(?P<ordinals>(?:1st|2nd|3rd|4th|5th|last)(?:\s*,\s*(?:1st|2nd|3rd|4th|5th|last))*)\s+)?"
-    rf"(?P<days>[A-Za-z]+(?:\s*[-,]\s*[A-Za-z]+)*)"
-    rf"(?:\s+(?P<start>{_TIME})\s*[-\u2013]\s*(?P<end>{_TIME}))?$",
-    re.I,
-)
+_DATE = r"\d{4}-\d{1,2}-\d{1,2}"
+_DATES = rf"{_DATE}(?:{_SEP}{_DATE})*"
+
+_TIMES = re.compile(rf"(?:^|\s){_TIME}\s*[-\u2013]\s*{_TIME}(?=\s|$)")
+_CLOSURES = re.compile(rf"(?:^|\s)(?:not|except|closed)\s+(?:on\s+)?(?P<dates>{_DATES})(?=\s|$)", re.I)
+_FROM = re.compile(rf"(?:^|\s)(?:from|starting)\s+(?P<date>{_DATE})(?=\s|$)", re.I)
+_UNTIL = re.compile(rf"(?:^|\s)(?:until|till|to)\s+(?P<date>{_DATE})(?=\s|$)", re.I)
+_INTERVAL = re.compile(r"^(?:every\s+other(?:\s+week)?|fortnightly|every\s+(?P<n>\d+)\s+weeks)(?:\s+on)?\s+(?P<rest>.+)$")
+_OF_MONTH = re.compile(r"\s+(?P<day>day\s+)?of\s+(?:the|each|every)\s+month$")
+_NTHS_DAYS = re.compile(rf"^(?P<nths>{_NTH}(?:{_SEP}{_NTH})*)\s+(?P<days>.+)$")
+_MONTHDAYS = re.compile(rf"^{_MONTHDAY}(?:{_SEP}{_MONTHDAY})*$")
 
 
 class ScheduleError(ValueError):
     """A schedule that cannot be read, with what to write instead."""
 
 
+def _nth_key(n: int) -> int:
+    return n if n > 0 else 99  # 'last' after the numbered ones
+
+
 @dataclass(frozen=True)
 class Session:
-    days: tuple[int, ...]          # 0 = Monday
-    ordinals: tuple[str, ...] = ()  # empty means every week
-    start: str | None = None        # 'HH:MM'
+    """One recurring session: an RFC 5545 recurrence rule plus its local times and dates.
+
+    WEEKLY and DAILY sessions fall on `weekdays` (DAILY with none: every day); MONTHLY ones on
+    the `nths` of each of `weekdays` (1 to 5, -1 = last), or on `monthdays` (1 to 31, -1 = last
+    day). A month without that day (a 5th Monday, a 31st) is skipped.
+    """
+
+    freq: str = "WEEKLY"
+    weekdays: tuple[int, ...] = ()     # 0 = Monday
+    nths: tuple[int, ...] = ()
+    monthdays: tuple[int, ...] = ()
+    interval: int = 1
+    start: str | None = None           # 'HH:MM', local wall-clock
     end: str | None = None
+    valid_from: date | None = None     # also the anchor that 'every other' counts weeks from
+    valid_to: date | None = None
+    exdates: tuple[date, ...] = ()     # closures
+
+    @property
+    def days(self) -> tuple[int, ...]:
+        """The weekdays it can fall on (0 = Monday)."""
+        return self.weekdays or tuple(range(7))
+
+    @property
+    def byday(self) -> tuple[tuple[int, int | None], ...]:
+        """The rule's BYDAY as (weekday, n) pairs: n None for every week, 2 the second, -1 the last."""
+        if self.freq == "MONTHLY":
+            return tuple((d, n) for d in self.weekdays for n in self.nths)
+        return tuple((d, None) for d in self.weekdays)
+
+    def rrule_text(self) -> str:
+        """Return the RFC 5545 RRULE value, e.g. 'FREQ=WEEKLY;INTERVAL=2;BYDAY=TU'."""
+        parts = [f"FREQ={self.freq}"]
+        if self.interval != 1:
+            parts.append(f"INTERVAL={self.interval}")
+        if self.valid_to:
+            parts.append(f"UNTIL={self.valid_to:%Y%m%d}")
+        if self.monthdays:
+            parts.append("BYMONTHDAY=" + ",".join(str(n) for n in self.monthdays))
+        if self.weekdays:
+            parts.append("BYDAY=" + ",".join(f"{'' if n is None else n}{RFC_DAYS[d]}" for d, n in self.byday))
+        return ";".join(parts)
+
+    @property
+    def anchor(self) -> date:
+        """The first day the rule counts from (DTSTART): the 'from' date, else EPOCH."""
+        return self.valid_from or EPOCH
+
+    def rule(self, dtstart: date | None = None, until: date | None = None) -> rr.rruleset:
+        """Build the dateutil recurrence (with closures) on naive local dates from `dtstart`."""
+        last = min(d for d in (until, self.valid_to) if d) if (until or self.valid_to) else None
+        options = {"interval": self.interval, "wkst": rr.MO,
+                   "dtstart": datetime.combine(dtstart or self.anchor, time()),
+                   "until": datetime.combine(last, time()) if last else None}
+        if self.monthdays:
+            options["bymonthday"] = self.monthdays
+        if self.weekdays:
+            options["byweekday"] = [rr.weekdays[d] if n is None else rr.weekdays[d](n) for d, n in self.byday]
+        rules = rr.rruleset()
+        rules.rrule(rr.rrule(getattr(rr, self.freq), **options))
+        for closed in self.exdates:
+            rules.exdate(datetime.combine(closed, time()))
+        return rules
+
+    def dates(self, first: date, last: date) -> tuple[date, ...]:
+        """List the dates it is on from `first` to `last`, both included."""
+        begin = max(first, self.anchor)
+        if self.valid_to:
+            last = min(last, self.valid_to)
+        if begin > last:
+            return ()
+        # Starting the rule at the window (rather than at the anchor, maybe years ago) spares
+        # rrule walking every date in between; 'every other' weeks still count from the anchor.
+        dtstart = self.anchor
+        if begin > dtstart:
+            if self.freq == "WEEKLY":
+                monday = self.anchor - timedelta(days=self.anchor.weekday())
+                weeks = (begin - monday).days // 7
+                dtstart = max(dtstart, monday + timedelta(weeks=weeks - weeks % self.interval))
+            elif self.freq == "MONTHLY":
+                dtstart = max(dtstart, begin.replace(day=1))
+            else:
+                dtstart = begin
+        found = self.rule(dtstart, last).between(datetime.combine(begin, time()),
+                                                 datetime.combine(last, time()), inc=True)
+        return tuple(d.date() for d in found)
+
+    def occurrences(self, first: date, last: date) -> tuple["Occurrence", ...]:
+        """List its dated occurrences from `first` to `last`, both included."""
+        return tuple(Occurrence(day, self.start, self.end) for day in self.dates(first, last))
 
     def as_text(self) -> str:
         """Write the session back in the canonical short form."""
-        days = _days_text(self.days)
-        parts = [",".join(self.ordinals)] if self.ordinals else []
-        parts.append(days)
+        parts = []
+        if self.interval == 2:
+            parts.append("Every other")
+        elif self.interval > 2:
+            parts.append(f"Every {self.interval} weeks")
+        if self.freq == "DAILY":
+            missing = tuple(d for d in range(7) if d not in self.days)
+            parts.append(f"Daily except {_days_text(missing)}" if missing else "Daily")
+        elif self.monthdays:
+            named = [monthday_text(n) for n in self.monthdays]
+            parts.append(",".join(named) + (" day of the month" if -1 in self.monthdays else " of the month"))
+        else:
+            if self.freq == "MONTHLY":
+                parts.append(",".join(ORDINALS[n - 1] if n > 0 else "last" for n in self.nths))
+            parts.append(_days_text(self.days))
         if self.start:
             parts.append(f"{self.start}-{self.end}")
+        if self.valid_from:
+            parts.append(f"from {self.valid_from.isoformat()}")
+        if self.valid_to:
+            parts.append(f"until {self.valid_to.isoformat()}")
+        if self.exdates:
+            parts.append("not " + ",".join(d.isoformat() for d in self.exdates))
         return " ".join(parts)
 
     def as_dict(self) -> dict:
-        return {"days": [DAYS[d] for d in self.days], "ordinals": list(self.ordinals),
-                "start": self.start, "end": self.end}
+        """Return the session as JSON-ready values named as in RFC 5545."""
+        return {"freq": self.freq, "interval": self.interval,
+                "byday": [f"{'' if n is None else n}{RFC_DAYS[d]}" for d, n in self.byday],
+                "bymonthday": list(self.monthdays), "start": self.start, "end": self.end,
+                "valid_from": self.valid_from and self.valid_from.isoformat(),
+                "valid_to": self.valid_to and self.valid_to.isoformat(),
+                "exdates": [d.isoformat() for d in self.exdates]}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Session":
-        return cls(tuple(DAYS.index(d) for d in data["days"]), tuple(data["ordinals"]),
-                   data["start"], data["end"])
+        """Read a session stored by as_dict, or in the older {'days', 'ordinals'} shape."""
+        if "freq" not in data:  # databases built before recurrence rules
+            weekdays = tuple(DAYS.index(d) for d in data["days"])
+            nths = tuple(_NTH_WORDS[o] for o in data.get("ordinals") or ())
+            return _session(weekdays, nths, daily=weekdays == tuple(range(7)), start=data.get("start"),
+                            end=data.get("end"))
+        pairs = [re.fullmatch(r"(-?\d)?([A-Z]{2})", code).groups() for code in data["byday"]]
+        weekdays = tuple(sorted({RFC_DAYS.index(d) for _, d in pairs}))
+        nths = tuple(sorted({int(n) for n, _ in pairs if n}, key=_nth_key))
+        return cls(data["freq"], weekdays, nths, tuple(data.get("bymonthday") or ()), data.get("interval", 1),
+                   data.get("start"), data.get("end"), _iso(data.get("valid_from")), _iso(data.get("valid_to")),
+                   tuple(date.fromisoformat(d) for d in data.get("exdates") or ()))
+
+
+def _iso(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _session(weekdays, nths=(), monthdays=(), interval=1, daily=False, **rest) -> Session:
+    """Make a session in its one canonical shape (every day of the week counts as 'Daily')."""
+    if monthdays or nths:
+        return Session("MONTHLY", weekdays, nths, monthdays, interval, **rest)
+    if interval == 1 and (daily or weekdays == tuple(range(7))):
+        return Session("DAILY", () if weekdays == tuple(range(7)) else weekdays, **rest)
+    return Session("WEEKLY", weekdays, interval=interval, **rest)
+
+
+def monthday_text(n: int) -> str:
+    """Write a day of the month as in English ('1st', '22nd', 'last')."""
+    if n < 0:
+        return "last"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _days_text(days: tuple[int, ...]) -> str:
@@ -73,30 +247,42 @@ def _day(word: str, entry: str) -> int:
     try:
         return _DAY_ALIASES[word.lower()]
     except KeyError:
+        as_written = re.search(re.escape(word), entry, re.I)  # the rule is read in lower case
         raise ScheduleError(
-            f"'{word}' in '{entry}' is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun"
+            f"'{as_written[0] if as_written else word}' in '{entry}' is not a day; "
+            "use Mon, Tue, Wed, Thu, Fri, Sat or Sun"
         ) from None
 
 
-def _parse_days(text: str, entry: str) -> tuple[int, ...]:
-    compact = re.sub(r"\s+", "", text)
-    if compact.lower() in ("daily", "everyday"):
-        return tuple(range(7))
-    if compact.lower() == "weekdays":
-        return tuple(range(5))
-    if compact.lower() == "weekends":
-        return (5, 6)
-    days: set[int] = set()
-    for part in compact.split(","):
-        if "-" in part:
-            first, _, last = part.partition("-")
-            a, b = _day(first, entry), _day(last, entry)
-            if b < a:
-                raise ScheduleError(f"'{part}' in '{entry}' runs backwards; write the earlier day first")
-            days.update(range(a, b + 1))
-        else:
-            days.add(_day(part, entry))
-    return tuple(sorted(days))
+def _parse_days(text: str, entry: str) -> tuple[tuple[int, ...], bool]:
+    """Read days ('Mon-Fri', 'Mon and Wed', 'Daily except Sun'); say whether they were 'daily'."""
+    base, _, excluded = text.partition(" except ")
+    compact = re.sub(r"\s*(?:\band\b|&)\s*", ",", base)
+    compact = re.sub(r"\s+to\s+", "-", compact)
+    compact = re.sub(r"\s+", "", compact)
+    daily = compact in ("daily", "everyday")
+    if daily:
+        days = set(range(7))
+    elif compact == "weekdays":
+        days = set(range(5))
+    elif compact == "weekends":
+        days = {5, 6}
+    else:
+        days = set()
+        for part in compact.split(","):
+            if "-" in part:
+                first, _, last = part.partition("-")
+                a, b = _day(first, entry), _day(last, entry)
+                if b < a:
+                    raise ScheduleError(f"'{part}' in '{entry}' runs backwards; write the earlier day first")
+                days.update(range(a, b + 1))
+            else:
+                days.add(_day(part, entry))
+    if excluded:
+        days -= set(_parse_days(excluded, entry)[0])
+        if not days:
+            raise ScheduleError(f"'{entry}' leaves no day at all")
+    return tuple(sorted(days)), daily
 
 
 def _time(hours: str, minutes: str, entry: str) -> str:
@@ -106,31 +292,128 @@ def _time(hours: str, minutes: str, entry: str) -> str:
     return f"{h:02d}:{m:02d}"
 
 
+def _date(text: str, entry: str) -> date:
+    try:
+        return date.fromisoformat("-".join(f"{int(p):02d}" for p in text.split("-")))
+    except ValueError:
+        raise ScheduleError(f"'{text}' in '{entry}' is not a date; write dates as YYYY-MM-DD, e.g. 2026-12-25") from None
+
+
+def _cut(pattern: re.Pattern, text: str) -> tuple[list[re.Match], str]:
+    """Find every match of a clause and return them with the text left without them."""
+    found = list(pattern.finditer(text))
+    return found, pattern.sub(" ", text).strip()
+
+
+def _parse_rule(words: str, entry: str, **rest) -> Session:
+    """Read the 'how often, which days' part of an entry."""
+    text = " ".join(words.lower().split())
+    text = re.sub(r"\bevery\s*day\b", "daily", text)
+    interval = 1
+    if match := _INTERVAL.match(text):
+        interval, text = int(match["n"] or 2), match["rest"]
+        if interval < 1:
+            raise ScheduleError(f"in '{entry}' the number of weeks must be 1 or more")
+    elif text.endswith(" fortnightly"):
+        interval, text = 2, text.removesuffix(" fortnightly")
+    elif text.startswith("every "):
+        text = text.removeprefix("every ")
+    of_month = _OF_MONTH.search(text)
+    if of_month:
+        text = text[:of_month.start()]
+    if of_month and _MONTHDAYS.match(text):
+        monthdays = set()
+        for token in re.split(_SEP, text):
+            n = -1 if token == "last" else int(token[:-2])
+            if not 1 <= n <= 31 and n != -1:
+                raise ScheduleError(f"'{token}' in '{entry}' is not a day of the month (1st to 31st)")
+            monthdays.add(n)
+        if interval != 1:
+            raise ScheduleError(f"in '{entry}' a day of the month cannot also be every other week; write one or the other")
+        return _session((), monthdays=tuple(sorted(monthdays, key=_nth_key)), **rest)
+    nths: tuple[int, ...] = ()
+    if match := _NTHS_DAYS.match(text):
+        nths = tuple(sorted({_NTH_WORDS[w] for w in re.split(_SEP, match["nths"])}, key=_nth_key))
+        text = match["days"]
+        if interval != 1:
+            raise ScheduleError(f"in '{entry}' '{match['nths']}' of the month cannot also be every other week; "
+                                "write one or the other")
+    elif of_month:
+        raise ScheduleError(f"cannot read '{entry}'; say which one in the month, e.g. 'Last Fri of the month' "
+                            "or '15th of the month'")
+    if not re.fullmatch(r"[a-z]+(?:(?:\s*[-,&]\s*|\s+(?:and|to|except)\s+)[a-z]+)*", text):
+        raise ScheduleError(
+            f"cannot read '{entry}'; write a day and times like 'Thu 10:00-12:00', "
+            "'1st Sat 14:00-16:00' or 'Every other Tue 10:00-12:00 from 2026-12-01', separated by ';'"
+        )
+    weekdays, daily = _parse_days(text, entry)
+    return _session(weekdays, nths, interval=interval, daily=daily, **rest)
+
+
+def _parse_entry(entry: str) -> tuple[Session | None, tuple[date, ...]]:
+    """Read one entry: a session, or (None, dates) for an entry that is only closures."""
+    closures, rest = _cut(_CLOSURES, entry)
+    exdates = tuple(sorted({_date(d, entry) for m in closures for d in re.split(_SEP, m["dates"])}))
+    starts, rest = _cut(_FROM, rest)
+    ends, rest = _cut(_UNTIL, rest)
+    times, rest = _cut(_TIMES, rest)
+    if not rest and exdates and not (starts or ends or times):
+        return None, exdates
+    if len(starts) > 1 or len(ends) > 1 or len(times) > 1:
+        raise ScheduleError(f"'{entry}' has more than one start date, end date or time range; "
+                            "write each session as its own entry, separated by ';'")
+    if re.search(r"(?:^|\s)(?:from|until|till|not|except\s+\d)", rest, re.I):
+        raise ScheduleError(f"cannot read the date in '{entry}'; write dates as YYYY-MM-DD, e.g. 'from 2026-12-01'")
+    start = end = None
+    if times:
+        groups = times[0].groups()
+        start, end = _time(groups[0], groups[1], entry), _time(groups[2], groups[3], entry)
+        if end <= start:
+            raise ScheduleError(f"in '{entry}' the end time {end} is not after the start time {start}")
+    valid_from = _date(starts[0]["date"], entry) if starts else None
+    valid_to = _date(ends[0]["date"], entry) if ends else None
+    if valid_from and valid_to and valid_to < valid_from:
+        raise ScheduleError(f"in '{entry}' the end date {valid_to} is before the start date {valid_from}")
+    session = _parse_rule(rest, entry, start=start, end=end, valid_from=valid_from, valid_to=valid_to)
+    if exdates:
+        _check_closures(session, exdates, entry)
+        session = _replace(session, exdates=exdates)
+    return session, ()
+
+
+def _replace(session: Session, **changes) -> Session:
+    return Session(**{**session.__dict__, **changes})
+
+
+def _check_closures(session: Session, exdates: tuple[date, ...], entry: str) -> None:
+    for closed in exdates:
+        if closed not in session.dates(closed, closed):
+            raise ScheduleError(f"'{entry}' is not on {closed:%A} {closed.isoformat()}, so it cannot be closed "
+                                "then; check the date")
+
+
 @lru_cache(maxsize=4096)
 def parse_schedule(text: str) -> tuple[Session, ...]:
     """Read a schedule string into sessions, or raise ScheduleError saying what is wrong."""
-    sessions = []
+    sessions: list[Session] = []
+    closures: list[tuple[str, tuple[date, ...]]] = []
     for raw in (text or "").split(";"):
         entry = raw.strip()
         if not entry:
             continue
-        match = _ENTRY.match(entry)
-        if not match:
-            raise ScheduleError(
-                f"cannot read '{entry}'; write a day and times like 'Thu 10:00-12:00' "
-                "or '1st Sat 14:00-16:00', separated by ';'"
-            )
-        days = _parse_days(match["days"], entry)
-        ordinals = ()
-        if match["ordinals"]:
-            ordinals = tuple(sorted({o.strip().lower() for o in match["ordinals"].split(",")}, key=ORDINALS.index))
-        start = end = None
-        if match["start"]:
-            start = _time(match.group(4), match.group(5), entry)
-            end = _time(match.group(7), match.group(8), entry)
-            if end <= start:
-                raise ScheduleError(f"in '{entry}' the end time {end} is not after the start time {start}")
-        sessions.append(Session(days, ordinals, start, end))
+        session, closed = _parse_entry(entry)
+        if session:
+            sessions.append(session)
+        else:
+            closures.append((entry, closed))
+    for entry, closed in closures:  # an entry of closures only closes the sessions on those dates
+        for day in closed:
+            hit = [i for i, s in enumerate(sessions) if day in s.dates(day, day)]
+            if not hit:
+                raise ScheduleError(f"nothing in this schedule is on {day:%A} {day.isoformat()}, "
+                                    f"so '{entry}' closes nothing; check the date")
+            for i in hit:
+                sessions[i] = _replace(sessions[i], exdates=tuple(sorted({*sessions[i].exdates, day})))
     return tuple(sessions)
 
 
@@ -140,17 +423,37 @@ def format_schedule(sessions: tuple[Session, ...]) -> str:
     return "; ".join(s.as_text() for s in sessions)
 
 
-def _ordinal_matches(ordinals: tuple[str, ...], day: date) -> bool:
-    if not ordinals:
-        return True
-    nth = (day.day - 1) // 7 + 1
-    last = (day + timedelta(days=7)).month != day.month
-    return any(o == "last" and last or o != "last" and int(o[0]) == nth for o in ordinals)
+def assumed_weeks(sessions: tuple[Session, ...], today: date) -> list[str]:
+    """Say, for each 'every other week' session with no 'from' date, which dates we took it to be on."""
+    notes = []
+    for session in sessions:
+        if session.interval > 1 and session.valid_from is None:
+            upcoming = session.dates(today, today + timedelta(weeks=4 * session.interval))[:2]
+            on = " and ".join(f"{d:%a} {d.day} {d:%b} {d.year}" for d in upcoming)
+            notes.append(f"'{session.as_text()}' gives no start date, so we took it to be on {on}; if those "
+                         "are the wrong weeks, add 'from' and a date it is on, e.g. 'from "
+                         f"{(upcoming[0] + timedelta(weeks=1)).isoformat()}'")
+    return notes
+
+
+@lru_cache(maxsize=16384)
+def _month_dates(session: Session, year: int, month: int) -> tuple[date, ...]:
+    first = date(year, month, 1)
+    return session.dates(first, (first + timedelta(days=31)).replace(day=1) - timedelta(days=1))
 
 
 def occurs_on(session: Session, day: date) -> bool:
-    """Say whether a session happens on a date (its weekday and, if monthly, its ordinal)."""
-    return day.weekday() in session.days and _ordinal_matches(session.ordinals, day)
+    """Say whether a session happens on a date (by its rule, dates and closures)."""
+    return day in _month_dates(session, day.year, day.month)
+
+
+def _upcoming(session: Session, first: date, last: date):
+    month = first.replace(day=1)
+    while month <= last:
+        for day in _month_dates(session, month.year, month.month):
+            if first <= day <= last:
+                yield day
+        month = (month + timedelta(days=31)).replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -160,26 +463,30 @@ class Occurrence:
     end: str | None
     now: bool = False  # going on at this moment
 
+    def span(self, timezone: str) -> tuple[datetime, datetime] | None:
+        """Return when it starts and ends as aware datetimes in the area's zone (None without times)."""
+        if not self.start:
+            return None
+        zone = ZoneInfo(timezone)
+        return tuple(datetime.combine(self.day, time.fromisoformat(t), zone) for t in (self.start, self.end))
 
-def next_occurrence(sessions, now: datetime, horizon_days: int = 62) -> Occurrence | None:
+
+def next_occurrence(sessions, now: datetime, horizon_days: int = 366) -> Occurrence | None:
     """Return the next time any session happens, counting one that is on right now.
 
     `now` is local wall-clock time (Europe/London for Leicester); sessions with no times count
-    for the whole day.
+    for the whole day. A year ahead is far enough for the rarest rule (a 5th weekday).
     """
     clock = now.strftime("%H:%M")
+    today = now.date()
     best: Occurrence | None = None
-    for offset in range(horizon_days):
-        day = now.date() + timedelta(days=offset)
-        for session in sessions:
-            if not occurs_on(session, day):
-                continue
-            if offset == 0 and session.end and session.end <= clock:
+    for session in sessions:
+        for day in _upcoming(session, today, today + timedelta(days=horizon_days - 1)):
+            if day == today and session.end and session.end <= clock:
                 continue  # already over today
-            on_now = offset == 0 and (session.start is None or session.start <= clock)
-            candidate = Occurrence(day, session.start, session.end, on_now)
+            candidate = Occurrence(day, session.start, session.end,
+                                   day == today and (session.start is None or session.start <= clock))
             if best is None or (candidate.day, candidate.start or "") < (best.day, best.start or ""):
                 best = candidate
-        if best is not None:
-            return best
-    return None
+            break
+    return best

@@ -7,7 +7,7 @@ from babel.dates import get_day_names
 from flask_babel import format_date, format_time, get_locale, gettext, ngettext
 
 from .assets import CATEGORIES
-from .schedule import Occurrence, Session
+from .schedule import Occurrence, Session, monthday_text
 
 
 def category_name(slug: str) -> str:
@@ -39,29 +39,61 @@ def _join(items: list[str]) -> str:
     return gettext("%(first)s and %(last)s", first=", ".join(items[:-1]), last=items[-1])
 
 
-def _ordinal(code: str) -> str:
-    return {"1st": gettext("1st"), "2nd": gettext("2nd"), "3rd": gettext("3rd"), "4th": gettext("4th"),
-            "5th": gettext("5th"), "last": gettext("last")}[code]
+def _ordinal(n: int) -> str:
+    return {1: gettext("1st"), 2: gettext("2nd"), 3: gettext("3rd"), 4: gettext("4th"),
+            5: gettext("5th"), -1: gettext("last")}[n]
+
+
+def _day_of_month(n: int) -> str:
+    if n < 0:
+        return gettext("last day")
+    if get_locale().language != "en":
+        return str(n)  # other languages say the date's number ('15 તારીખ')
+    return monthday_text(n)
+
+
+def _weekdays(days: tuple[int, ...]) -> str:
+    if len(days) > 2 and days == tuple(range(days[0], days[-1] + 1)):
+        return gettext("%(first)s to %(last)s", first=day_name(days[0]), last=day_name(days[-1]))
+    return _join([day_name(d) for d in days])
+
+
+def _when(session: Session) -> str:
+    if session.freq == "DAILY":
+        missing = [d for d in range(7) if d not in session.days]
+        if missing:
+            return gettext("Every day except %(days)s", days=_join([day_name(d) for d in missing]))
+        return gettext("Every day")
+    if session.monthdays:
+        if session.monthdays == (-1,):
+            return gettext("The last day of the month")
+        return gettext("The %(days)s of the month", days=_join([_day_of_month(n) for n in session.monthdays]))
+    days = _weekdays(session.days)
+    if session.freq == "MONTHLY":
+        return gettext("The %(ordinal)s %(days)s of the month",
+                       ordinal=_join([_ordinal(n) for n in session.nths]), days=days)
+    if session.interval == 2:
+        return gettext("Every other %(days)s", days=days)
+    if session.interval > 2:
+        return gettext("Every %(num)d weeks on %(days)s", num=session.interval, days=days)
+    return gettext("Every %(days)s", days=days)
 
 
 def describe_session(session: Session) -> str:
-    """Say a session in plain words: 'Every Thursday, 10am to 12 noon'."""
-    days = session.days
-    if days == tuple(range(7)):
-        when = gettext("Every day")
-    else:
-        if len(days) > 2 and days == tuple(range(days[0], days[-1] + 1)):
-            day_text = gettext("%(first)s to %(last)s", first=day_name(days[0]), last=day_name(days[-1]))
-        else:
-            day_text = _join([day_name(d) for d in days])
-        if session.ordinals:
-            when = gettext("The %(ordinal)s %(days)s of the month",
-                           ordinal=_join([_ordinal(o) for o in session.ordinals]), days=day_text)
-        else:
-            when = gettext("Every %(days)s", days=day_text)
+    """Say a session in plain words: 'Every other Tuesday, 10am to 12 noon, from 1 December 2026'."""
+    when = _when(session)
     if session.start:
-        return gettext("%(when)s, %(start)s to %(end)s", when=when, start=clock(session.start), end=clock(session.end))
-    return gettext("%(when)s (times not known)", when=when)
+        words = [gettext("%(when)s, %(start)s to %(end)s", when=when, start=clock(session.start),
+                         end=clock(session.end))]
+    else:
+        words = [gettext("%(when)s (times not known)", when=when)]
+    if session.valid_from:
+        words.append(gettext("from %(date)s", date=format_date(session.valid_from, "d MMMM y")))
+    if session.valid_to:
+        words.append(gettext("until %(date)s", date=format_date(session.valid_to, "d MMMM y")))
+    if session.exdates:
+        words.append(gettext("not on %(dates)s", dates=_join([format_date(d, "d MMMM y") for d in session.exdates])))
+    return ", ".join(words)
 
 
 def describe_next(occurrence: Occurrence | None, today: date) -> str:

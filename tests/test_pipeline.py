@@ -98,8 +98,9 @@ def test_imported_rows_are_intact(bad_build):
     library = db["assets"].get("good-1")
     assert library["ward_name"] == "Belgrave" and library["location_precision"] == "postcode"
     assert library["schedule"] == "Tue-Sat 09:30-17:00"
-    assert json.loads(library["sessions"]) == [{"days": ["Tue", "Wed", "Thu", "Fri", "Sat"], "ordinals": [],
-                                                "start": "09:30", "end": "17:00"}]
+    assert json.loads(library["sessions"]) == [{"freq": "WEEKLY", "interval": 1, "byday": ["TU", "WE", "TH", "FR", "SA"],
+                                                "bymonthday": [], "start": "09:30", "end": "17:00",
+                                                "valid_from": None, "valid_to": None, "exdates": []}]
     close = next(db.query("select * from assets where name = 'Close Encounters street gathering'"))
     assert (close["ward_name"], close["location_precision"], close["lat"], close["lon"]) == ("Thurncourt", "ward", None, None)
     london = next(db.query("select * from assets where name = 'London visit'"))

@@ -1,31 +1,74 @@
+from datetime import date, datetime, timedelta, timezone
+
 import pytest
+from dateutil.rrule import rrulestr
 
-from app.schedule import ScheduleError, Session, format_schedule, parse_schedule
+from app.schedule import (EPOCH, Occurrence, ScheduleError, Session, assumed_weeks, format_schedule,
+                          next_occurrence, occurs_on, parse_schedule)
 
 
-@pytest.mark.parametrize("text, canonical", [
-    ("Thu 10:00-12:00; 1st Sat 14:00-16:00", "Thu 10:00-12:00; 1st Sat 14:00-16:00"),
-    ("thursday 10:00 - 12:00", "Thu 10:00-12:00"),
-    ("Thurs 9.30-11.00", "Thu 09:30-11:00"),
-    ("Mon-Fri 09:00-17:00", "Mon-Fri 09:00-17:00"),
-    ("Mon,Wed,Fri 13:00-14:00", "Mon,Wed,Fri 13:00-14:00"),
-    ("daily", "Daily"),
-    ("weekdays 10:00-11:00", "Mon-Fri 10:00-11:00"),
-    ("1st,3rd Tue 10:00-12:00", "1st,3rd Tue 10:00-12:00"),
-    ("last Fri 18:00-20:00", "last Fri 18:00-20:00"),
-    ("Sat", "Sat"),
-    ("Thu 10:00\u201312:00", "Thu 10:00-12:00"),
-    ("", ""),
-])
-def test_parse_and_format(text, canonical):
-    assert format_schedule(parse_schedule(text)) == canonical
+# text as a connector writes it -> canonical text, RFC 5545 RRULE of each session
+PARSE_CASES = [
+    ("Thu 10:00-12:00; 1st Sat 14:00-16:00", "Thu 10:00-12:00; 1st Sat 14:00-16:00",
+     ["FREQ=WEEKLY;BYDAY=TH", "FREQ=MONTHLY;BYDAY=1SA"]),
+    ("thursday 10:00 - 12:00", "Thu 10:00-12:00", ["FREQ=WEEKLY;BYDAY=TH"]),
+    ("Thurs 9.30-11.00", "Thu 09:30-11:00", ["FREQ=WEEKLY;BYDAY=TH"]),
+    ("Mon-Fri 09:00-17:00", "Mon-Fri 09:00-17:00", ["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"]),
+    ("Mon,Wed,Fri 13:00-14:00", "Mon,Wed,Fri 13:00-14:00", ["FREQ=WEEKLY;BYDAY=MO,WE,FR"]),
+    ("daily", "Daily", ["FREQ=DAILY"]),
+    ("Mon-Sun", "Daily", ["FREQ=DAILY"]),
+    ("weekdays 10:00-11:00", "Mon-Fri 10:00-11:00", ["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"]),
+    ("1st,3rd Tue 10:00-12:00", "1st,3rd Tue 10:00-12:00", ["FREQ=MONTHLY;BYDAY=1TU,3TU"]),
+    ("last Fri 18:00-20:00", "last Fri 18:00-20:00", ["FREQ=MONTHLY;BYDAY=-1FR"]),
+    ("Sat", "Sat", ["FREQ=WEEKLY;BYDAY=SA"]),
+    ("Thu 10:00\u201312:00", "Thu 10:00-12:00", ["FREQ=WEEKLY;BYDAY=TH"]),
+    ("", "", []),
+    # the forms issue 9 asks for
+    ("Every other Tue 10:00-12:00 from 2026-12-01", "Every other Tue 10:00-12:00 from 2026-12-01",
+     ["FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"]),
+    ("Fortnightly Thu", "Every other Thu", ["FREQ=WEEKLY;INTERVAL=2;BYDAY=TH"]),
+    ("Thu fortnightly 14:00-15:00", "Every other Thu 14:00-15:00", ["FREQ=WEEKLY;INTERVAL=2;BYDAY=TH"]),
+    ("Last Fri of the month", "last Fri", ["FREQ=MONTHLY;BYDAY=-1FR"]),
+    ("1st and 3rd Wed", "1st,3rd Wed", ["FREQ=MONTHLY;BYDAY=1WE,3WE"]),
+    ("First Monday of each month 10:00-11:00", "1st Mon 10:00-11:00", ["FREQ=MONTHLY;BYDAY=1MO"]),
+    ("Daily except Sun", "Daily except Sun", ["FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR,SA"]),
+    ("Every day except Sat and Sun 08:00-09:00", "Daily except Sat,Sun 08:00-09:00",
+     ["FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR"]),
+    ("Mon and Wed", "Mon,Wed", ["FREQ=WEEKLY;BYDAY=MO,WE"]),
+    ("Mon to Fri", "Mon-Fri", ["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"]),
+    ("15th of the month 18:00-19:00", "15th of the month 18:00-19:00", ["FREQ=MONTHLY;BYMONTHDAY=15"]),
+    ("Last day of the month", "last day of the month", ["FREQ=MONTHLY;BYMONTHDAY=-1"]),
+    ("1st and 15th of the month", "1st,15th of the month", ["FREQ=MONTHLY;BYMONTHDAY=1,15"]),
+    ("Thu 10:00-12:00 not 2026-12-31, 2026-12-24", "Thu 10:00-12:00 not 2026-12-24,2026-12-31",
+     ["FREQ=WEEKLY;BYDAY=TH"]),
+    ("Thu 10:00-12:00; Sat 10:00-12:00; not 2026-12-26", "Thu 10:00-12:00; Sat 10:00-12:00 not 2026-12-26",
+     ["FREQ=WEEKLY;BYDAY=TH", "FREQ=WEEKLY;BYDAY=SA"]),
+    ("Every 3 weeks on Mon 10:00-11:00 from 2026-12-07 until 2027-03-29",
+     "Every 3 weeks Mon 10:00-11:00 from 2026-12-07 until 2027-03-29",
+     ["FREQ=WEEKLY;INTERVAL=3;UNTIL=20270329;BYDAY=MO"]),
+]
+
+
+@pytest.mark.parametrize("text, canonical, rules", PARSE_CASES)
+def test_parse_and_format(text, canonical, rules):
+    sessions = parse_schedule(text)
+    assert format_schedule(sessions) == canonical
+    assert [s.rrule_text() for s in sessions] == rules
+    assert parse_schedule(canonical) == sessions  # the canonical text means the same
+    assert tuple(Session.from_dict(s.as_dict()) for s in sessions) == sessions
 
 
 def test_parsed_sessions():
     assert parse_schedule("Thu 10:00-12:00; 1st Sat 14:00-16:00") == (
-        Session((3,), (), "10:00", "12:00"),
-        Session((5,), ("1st",), "14:00", "16:00"),
+        Session("WEEKLY", (3,), start="10:00", end="12:00"),
+        Session("MONTHLY", (5,), (1,), start="14:00", end="16:00"),
     )
+    every_other = parse_schedule("Every other Tue 10:00-12:00 from 2026-12-01 not 2026-12-29")[0]
+    assert (every_other.interval, every_other.byday, every_other.valid_from, every_other.exdates) == (
+        2, ((1, None),), date(2026, 12, 1), (date(2026, 12, 29),))
+    assert parse_schedule("1st,last Sat")[0].byday == ((5, 1), (5, -1))
+    assert parse_schedule("Last Fri of the month")[0].days == (4,)
+    assert parse_schedule("15th of the month")[0].days == tuple(range(7))
 
 
 @pytest.mark.parametrize("text, says", [
@@ -37,6 +80,17 @@ def test_parsed_sessions():
     ("Fri-Mon 10:00-11:00", "runs backwards"),
     ("Thu 10:00", "cannot read"),
     ("6th Thu 10:00-11:00", "cannot read"),
+    ("Every other 1st Sat", "cannot also be every other week"),
+    ("Thu from 1/12/2026", "write dates as YYYY-MM-DD"),
+    ("Thu from 2026-02-30", "'2026-02-30' in 'Thu from 2026-02-30' is not a date"),
+    ("Thu 10:00-12:00 not 2026-12-26", "is not on Saturday 2026-12-26"),
+    ("Every other Tue from 2026-12-01 not 2026-12-08", "is not on Tuesday 2026-12-08"),
+    ("Thu; not 2026-12-26", "nothing in this schedule is on Saturday 2026-12-26"),
+    ("Daily except Mon-Sun", "leaves no day"),
+    ("Thu from 2026-12-01 until 2026-11-01", "before the start date"),
+    ("32nd of the month", "not a day of the month"),
+    ("Thu 10:00-11:00 14:00-15:00", "more than one"),
+    ("Sat of the month", "say which one in the month"),
 ])
 def test_unparseable_schedules_say_why(text, says):
     with pytest.raises(ScheduleError, match=says):
@@ -44,13 +98,18 @@ def test_unparseable_schedules_say_why(text, says):
 
 
 def test_session_dict_round_trip():
-    session = parse_schedule("1st,last Sat 14:00-16:00")[0]
+    session = parse_schedule("1st,last Sat 14:00-16:00 from 2026-12-01 until 2027-06-30 not 2027-01-02")[0]
     assert Session.from_dict(session.as_dict()) == session
 
 
-from datetime import date, datetime
-
-from app.schedule import Occurrence, next_occurrence, occurs_on
+@pytest.mark.parametrize("old, text", [
+    ({"days": ["Thu"], "ordinals": [], "start": "10:00", "end": "12:00"}, "Thu 10:00-12:00"),
+    ({"days": ["Sat"], "ordinals": ["1st"], "start": "14:00", "end": "16:00"}, "1st Sat 14:00-16:00"),
+    ({"days": ["Tue"], "ordinals": ["2nd", "last"], "start": None, "end": None}, "2nd,last Tue"),
+    ({"days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "ordinals": [], "start": None, "end": None}, "Daily"),
+])
+def test_sessions_stored_in_the_old_shape_still_read(old, text):
+    assert (Session.from_dict(old),) == parse_schedule(text)
 
 
 @pytest.mark.parametrize("text, day, expected", [
@@ -63,6 +122,13 @@ from app.schedule import Occurrence, next_occurrence, occurs_on
     ("2nd,4th Tue", date(2026, 11, 24), True),
     ("5th Mon", date(2026, 11, 30), True),
     ("Mon-Fri", date(2026, 11, 29), False),                  # a Sunday
+    ("Every other Tue from 2026-12-01", date(2026, 12, 1), True),
+    ("Every other Tue from 2026-12-01", date(2026, 12, 8), False),
+    ("Every other Tue from 2026-12-01", date(2026, 11, 17), False),   # before it starts
+    ("Thu not 2026-12-24", date(2026, 12, 24), False),
+    ("Thu until 2026-12-10", date(2026, 12, 17), False),
+    ("Daily except Sun", date(2026, 11, 29), False),
+    ("Daily except Sun", date(2026, 11, 28), True),
 ])
 def test_occurs_on(text, day, expected):
     assert occurs_on(parse_schedule(text)[0], day) is expected
@@ -77,3 +143,88 @@ def test_next_occurrence():
     friday = datetime(2026, 12, 4, 20, 0)
     assert next_occurrence(sessions, friday) == Occurrence(date(2026, 12, 5), "14:00", "16:00")
     assert next_occurrence((), friday) is None
+
+
+# schedule, local wall-clock now -> the next occurrence's date (and whether it is on now)
+NEXT_CASES = [
+    # month and year ends
+    ("last Fri 18:00-20:00", datetime(2026, 12, 26, 9, 0), date(2027, 1, 29), False),
+    ("last Fri 18:00-20:00", datetime(2026, 12, 25, 19, 0), date(2026, 12, 25), True),
+    ("5th Mon", datetime(2026, 12, 1, 9, 0), date(2027, 3, 29), False),   # no 5th Monday Dec to Feb
+    ("31st of the month 10:00-11:00", datetime(2027, 2, 1, 9, 0), date(2027, 3, 31), False),
+    ("last day of the month 10:00-11:00", datetime(2026, 4, 30, 12, 0), date(2026, 5, 31), False),
+    ("1st and 3rd Wed 10:00-11:00", datetime(2026, 12, 17, 9, 0), date(2027, 1, 6), False),
+    # leap years
+    ("last day of the month 10:00-11:00", datetime(2028, 2, 28, 12, 0), date(2028, 2, 29), False),
+    ("last day of the month 10:00-11:00", datetime(2027, 2, 27, 12, 0), date(2027, 2, 28), False),
+    ("29th of the month 10:00-11:00", datetime(2028, 2, 1, 9, 0), date(2028, 2, 29), False),
+    ("29th of the month 10:00-11:00", datetime(2027, 2, 1, 9, 0), date(2027, 3, 29), False),
+    ("Every other Tue 10:00-12:00 from 2028-02-15", datetime(2028, 2, 16, 9, 0), date(2028, 2, 29), False),
+    # every other week, anchored by 'from' or, without one, by EPOCH (Monday 5 January 2026)
+    ("Every other Tue 10:00-12:00 from 2026-12-01", datetime(2026, 11, 20, 9, 0), date(2026, 12, 1), False),
+    ("Every other Tue 10:00-12:00 from 2026-12-01", datetime(2026, 12, 2, 9, 0), date(2026, 12, 15), False),
+    ("Every other Tue 10:00-12:00 from 2026-12-01", datetime(2026, 12, 29, 11, 0), date(2026, 12, 29), True),
+    ("Every other Tue 10:00-12:00 from 2026-12-01", datetime(2026, 12, 29, 12, 0), date(2027, 1, 12), False),
+    ("Fortnightly Thu 10:00-12:00", datetime(2026, 1, 5, 9, 0), date(2026, 1, 8), False),
+    ("Fortnightly Thu 10:00-12:00", datetime(2026, 12, 1, 9, 0), date(2026, 12, 10), False),
+    ("Every 3 weeks Mon 10:00-11:00 from 2026-12-07", datetime(2026, 12, 8, 9, 0), date(2026, 12, 28), False),
+    # British Summer Time starts 29 March 2026 and ends 25 October 2026: a 10:00 session stays 10:00
+    ("Sun 10:00-12:00", datetime(2026, 3, 29, 9, 30), date(2026, 3, 29), False),
+    ("Sun 10:00-12:00", datetime(2026, 3, 29, 10, 30), date(2026, 3, 29), True),
+    ("Sun 10:00-12:00", datetime(2026, 10, 25, 11, 59), date(2026, 10, 25), True),
+    ("Sun 10:00-12:00", datetime(2026, 10, 25, 12, 0), date(2026, 11, 1), False),
+    # closures, dates it runs between, days left out
+    ("Thu 10:00-12:00 not 2026-12-24,2026-12-31", datetime(2026, 12, 18, 9, 0), date(2027, 1, 7), False),
+    ("Thu 10:00-12:00; Sat 10:00-12:00; not 2026-12-26", datetime(2026, 12, 25, 9, 0), date(2026, 12, 31), False),
+    ("Mon 10:00-11:00 from 2027-01-04", datetime(2026, 12, 1, 9, 0), date(2027, 1, 4), False),
+    ("Mon 10:00-11:00 until 2026-12-07", datetime(2026, 12, 8, 9, 0), None, False),
+    ("Daily except Sun 09:00-17:00", datetime(2026, 12, 5, 20, 0), date(2026, 12, 7), False),
+]
+
+
+@pytest.mark.parametrize("text, now, day, on_now", NEXT_CASES)
+def test_next_date(text, now, day, on_now):
+    found = next_occurrence(parse_schedule(text), now)
+    assert (found.day, found.now) == (day, on_now) if day else found is None
+
+
+@pytest.mark.parametrize("first, utc_hours", [
+    (date(2026, 3, 22), [10, 9, 9]),      # GMT, then BST from 29 March
+    (date(2026, 10, 18), [9, 10, 10]),    # BST, then GMT from 25 October
+])
+def test_a_session_keeps_its_local_time_across_the_clock_change(first, utc_hours):
+    sunday = parse_schedule("Sun 10:00-12:00")[0]
+    found = sunday.occurrences(first, first + timedelta(days=14))
+    assert [o.day for o in found] == [first + timedelta(weeks=n) for n in range(3)]
+    spans = [o.span("Europe/London") for o in found]
+    assert [start.strftime("%H:%M") for start, _ in spans] == ["10:00"] * 3
+    assert [start.astimezone(timezone.utc).hour for start, _ in spans] == utc_hours
+    assert [end.strftime("%H:%M") for _, end in spans] == ["12:00"] * 3
+
+
+@pytest.mark.parametrize("text", [
+    "Thu", "Every other Tue from 2026-12-01", "Fortnightly Thu", "Every 3 weeks Mon,Fri from 2026-02-11",
+    "last Fri", "1st,3rd Wed", "5th Mon", "29th of the month", "last day of the month", "Daily except Sun",
+    "Daily", "Mon until 2028-06-30",
+])
+def test_dates_agree_with_the_whole_rule_and_its_rrule_text(text):
+    # dates() starts rrule near the window to save time; it must agree with the rule started
+    # at its anchor, and with dateutil reading the RRULE text we publish.
+    session = parse_schedule(text)[0]
+    published = rrulestr(session.rrule_text(), dtstart=datetime.combine(session.anchor, datetime.min.time()))
+    whole = session.rule()
+    for offset in range(0, 3 * 366, 17):
+        first = EPOCH + timedelta(days=offset)
+        last = first + timedelta(days=40)
+        window = (datetime.combine(first, datetime.min.time()), datetime.combine(last, datetime.min.time()))
+        expected = tuple(d.date() for d in whole.between(*window, inc=True))
+        assert session.dates(first, last) == expected
+        assert tuple(d.date() for d in published.between(*window, inc=True)) == expected
+
+
+def test_every_other_week_with_no_start_says_which_weeks_it_took():
+    notes = assumed_weeks(parse_schedule("Thu 10:00-12:00; Fortnightly Thu 14:00-15:00"), date(2026, 12, 1))
+    assert notes == ["'Every other Thu 14:00-15:00' gives no start date, so we took it to be on Thu 10 Dec 2026 "
+                     "and Thu 24 Dec 2026; if those are the wrong weeks, add 'from' and a date it is on, "
+                     "e.g. 'from 2026-12-17'"]
+    assert assumed_weeks(parse_schedule("Every other Thu from 2026-12-03"), date(2026, 12, 1)) == []

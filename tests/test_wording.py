@@ -57,3 +57,38 @@ def test_gujarati_words(gujarati):
     assert "ગુરુવાર" in words  # Thursday, from the CLDR
     assert "Every" not in words
     assert category_name("library") != "Library"
+
+
+# the forms issue 9 asks for, in plain English and in Gujarati
+NEW_FORMS = [
+    ("Every other Tue 10:00-12:00", "Every other Tuesday, 10am to 12 noon",
+     "દર બીજા અઠવાડિયે મંગળવાર, 10:00 AM થી 12:00 PM"),
+    ("Fortnightly Thu 14:00-15:30 from 2026-12-03", "Every other Thursday, 2pm to 3:30pm, from 3 December 2026",
+     "દર બીજા અઠવાડિયે ગુરુવાર, 02:00 PM થી 03:30 PM, 3 ડિસેમ્બર 2026 થી"),
+    ("Every 3 weeks Mon 10:00-11:00 from 2026-12-07", "Every 3 weeks on Monday, 10am to 11am, from 7 December 2026",
+     "દર 3 અઠવાડિયે સોમવાર, 10:00 AM થી 11:00 AM, 7 ડિસેમ્બર 2026 થી"),
+    ("Last Fri of the month 18:00-20:00", "The last Friday of the month, 6pm to 8pm",
+     "દર મહિનાનો છેલ્લો શુક્રવાર, 06:00 PM થી 08:00 PM"),
+    ("1st and 3rd Wed 10:00-12:00", "The 1st and 3rd Wednesday of the month, 10am to 12 noon",
+     "દર મહિનાનો પહેલો અને ત્રીજો બુધવાર, 10:00 AM થી 12:00 PM"),
+    ("Daily except Sun 09:00-17:00", "Every day except Sunday, 9am to 5pm",
+     "રવિવાર સિવાય દરરોજ, 09:00 AM થી 05:00 PM"),
+    ("15th of the month", "The 15th of the month (times not known)",
+     "દર મહિનાની 15 તારીખ (સમય ખબર નથી)"),
+    ("1st and last day of the month", "The 1st and last day of the month (times not known)",
+     "દર મહિનાની 1 અને છેલ્લી તારીખ (સમય ખબર નથી)"),
+    ("Last day of the month 10:00-11:00", "The last day of the month, 10am to 11am",
+     "દર મહિનાની છેલ્લી તારીખ, 10:00 AM થી 11:00 AM"),
+    ("Thu 10:00-12:00 until 2027-03-25 not 2026-12-24,2026-12-31",
+     "Every Thursday, 10am to 12 noon, until 25 March 2027, not on 24 December 2026 and 31 December 2026",
+     "દર ગુરુવાર, 10:00 AM થી 12:00 PM, 25 માર્ચ 2027 સુધી, 24 ડિસેમ્બર 2026 અને 31 ડિસેમ્બર 2026 ના રોજ નહીં"),
+]
+
+
+@pytest.mark.parametrize("text, english_words, gujarati_words", NEW_FORMS)
+def test_new_schedule_forms_in_plain_words(app, text, english_words, gujarati_words):
+    session = parse_schedule(text)[0]
+    with app.test_request_context("/"):
+        assert describe_session(session) == english_words
+    with app.test_request_context("/?lang=gu"):
+        assert describe_session(session) == gujarati_words
