@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from .geocode import InvalidPostcode, in_uk, normalise_postcode
-from .schedule import ScheduleError, format_schedule, parse_schedule
+from .schedule import ScheduleError, assumed_weeks, format_schedule, parse_schedule
 
 
 def N_(text: str) -> str:
@@ -288,6 +288,8 @@ def validate_row(values: dict[str, str], row: int | None = None, today: date | N
             error("schedule", str(exc))
         else:
             record["schedule"] = format_schedule(record["sessions"])
+            for note in assumed_weeks(record["sessions"], today or date.today()):
+                warn("schedule", note)
 
     if clean["last_verified"]:
         try:

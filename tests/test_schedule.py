@@ -228,3 +228,65 @@ def test_every_other_week_with_no_start_says_which_weeks_it_took():
                      "and Thu 24 Dec 2026; if those are the wrong weeks, add 'from' and a date it is on, "
                      "e.g. 'from 2026-12-17'"]
     assert assumed_weeks(parse_schedule("Every other Thu from 2026-12-03"), date(2026, 12, 1)) == []
+
+
+# A build of a CSV with the new forms: accepted, worded and "next on" right on the asset page.
+BUILD_NOW = datetime(2026, 11, 26, 9, 0)  # a Thursday morning
+BUILD_ROWS = [
+    ("every-other", "Every other Tue 10:00-12:00 from 2026-12-01",
+     "Every other Tuesday, 10am to 12 noon, from 1 December 2026", "Tuesday 1 December, 10am to 12 noon"),
+    ("fortnightly", "Fortnightly Thu 14:00-15:00", "Every other Thursday, 2pm to 3pm", "Today, 2pm to 3pm"),
+    ("last-friday", "Last Fri of the month 18:00-20:00", "The last Friday of the month, 6pm to 8pm",
+     "Tomorrow, 6pm to 8pm"),
+    ("first-third", "1st and 3rd Wed 10:00-12:00", "The 1st and 3rd Wednesday of the month, 10am to 12 noon",
+     "Wednesday 2 December, 10am to 12 noon"),
+    ("not-sunday", "Daily except Sun 09:00-17:00", "Every day except Sunday, 9am to 5pm", "On now, until 5pm"),
+    ("closed-today", "Thu 10:00-12:00 not 2026-11-26", "Every Thursday, 10am to 12 noon, not on 26 November 2026",
+     "Thursday 3 December, 10am to 12 noon"),
+    ("month-end", "Last day of the month 10:00-11:00", "The last day of the month, 10am to 11am",
+     "Monday 30 November, 10am to 11am"),
+]
+
+
+@pytest.fixture(scope="module")
+def schedules_site(tmp_path_factory, area):
+    from conftest import write_csv
+
+    from app import create_app
+    from app.pipeline import build
+
+    tmp = tmp_path_factory.mktemp("schedules")
+    rows = [{"id": asset_id, "name": f"Group {asset_id}", "category": "group_activity", "postcode": "LE4 6JD",
+             "schedule": text, "source": "poster"} for asset_id, text, _, _ in BUILD_ROWS]
+    report = build(area, tmp / "assets.db", write_csv(tmp / "assets.csv", rows), today=BUILD_NOW.date())
+    app = create_app({"TESTING": True, "DATABASE": str(tmp / "assets.db"), "TILE_URL": "", "NOW": BUILD_NOW})
+    return report, app.test_client()
+
+
+def test_a_build_accepts_the_new_forms_and_says_which_weeks_it_assumed(schedules_site):
+    report, _ = schedules_site
+    assert (report.imported, report.rejected) == (len(BUILD_ROWS), 0)
+    assert [(p.row, p.column, p.severity) for p in report.problems if p.column == "schedule"] == [
+        (3, "schedule", "warning")]
+    assert "we took it to be on Thu 26 Nov 2026 and Thu 10 Dec 2026" in next(
+        p.message for p in report.problems if p.column == "schedule")
+
+
+@pytest.mark.parametrize("asset_id, text, words, next_on", BUILD_ROWS)
+def test_asset_page_words_the_schedule_and_when_it_is_next_on(schedules_site, asset_id, text, words, next_on):
+    _, client = schedules_site
+    html = client.get(f"/assets/{asset_id}").get_data(as_text=True)
+    assert words in html
+    assert f"<dt>Next on</dt><dd>{next_on}</dd>" in html
+
+
+def test_day_filters_follow_the_rules(schedules_site):
+    _, client = schedules_site
+
+    def ids(query):
+        return sorted(a["id"] for a in client.get(f"/api/assets?{query}").get_json()["assets"])
+
+    assert ids("today=1") == ["fortnightly", "not-sunday"]  # closed today; the others are other days
+    assert ids("day=tue") == ["every-other", "month-end", "not-sunday"]
+    gujarati = client.get("/assets/every-other?lang=gu").get_data(as_text=True)
+    assert "દર બીજા અઠવાડિયે મંગળવાર" in gujarati

@@ -310,3 +310,21 @@ def test_cli_password(live_db):
     assert result.exit_code == 0 and "New password set for Asha" in result.output
     result = CliRunner().invoke(cli, ["users", "password", "Nobody", "--db", str(live_db), "--password", "another good one"])
     assert result.exit_code == 1 and "no account called Nobody" in result.output
+
+
+def test_edit_form_says_which_weeks_an_every_other_week_schedule_was_taken_to_mean(client):
+    sign_in(client)
+    form = edit_form(client, "belgrave-library")
+    form.update(schedule="Fortnightly Thu 14:00-15:00")
+    assert client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN}).status_code == 302
+    html = unescape(client.get("/workspace/assets/belgrave-library").get_data(as_text=True))
+    assert "'Every other Thu 14:00-15:00' gives no start date, so we took it to be on Thu 26 Nov 2026 and " \
+           "Thu 10 Dec 2026" in html
+    form = edit_form(client, "belgrave-library")
+    form.update(schedule="Every other Thu 14:00-15:00 from 2026-12-03")
+    assert client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN}).status_code == 302
+    html = client.get("/workspace/assets/belgrave-library").get_data(as_text=True)
+    assert "gives no start date" not in html
+    public = client.get("/assets/belgrave-library").get_data(as_text=True)
+    assert "Every other Thursday, 2pm to 3pm, from 3 December 2026" in public
+    assert "<dt>Next on</dt><dd>Thursday 3 December, 2pm to 3pm</dd>" in public

@@ -26,6 +26,7 @@ from ..edits import (
     workspace_asset,
 )
 from ..exchange import ImportRefused, apply_import, plan_import
+from ..schedule import ScheduleError, assumed_weeks, parse_schedule
 from ..users import ROLES, UserError, add_user, deactivate, list_users, set_password
 from .auth import admin_required, sign_in_required
 from .filters import local_now
@@ -37,6 +38,14 @@ STALE_DAYS = {"six_months": 183, "a_year": 365}
 
 def _today() -> date:
     return local_now().date()
+
+
+def _schedule_notes(text: str) -> list[str]:
+    """Say which weeks an 'every other week' schedule with no start date was taken to mean."""
+    try:
+        return assumed_weeks(parse_schedule(text), _today())
+    except ScheduleError:
+        return []  # saving reports what is wrong with it
 
 
 def _age_days(asset: dict, today: date) -> int | None:
@@ -132,6 +141,7 @@ def _edit(asset_id: str | None):
     return render_template("workspace/edit.html", asset=current, values=values, problems=problems,
                            warnings=warnings, conflict=conflict, version=version, saved=saved, note=note,
                            suggestion=from_suggestion, categories=CATEGORIES,
+                           schedule_notes=_schedule_notes(values.get("schedule", "")),
                            statuses=STATUSES), (409 if conflict else 400 if problems else 200)
 
 
