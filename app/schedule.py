@@ -18,7 +18,7 @@ changes because dates are computed without a time zone and the time is added aft
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -88,6 +88,14 @@ class Session:
     valid_from: date | None = None     # also the anchor that 'every other' counts weeks from
     valid_to: date | None = None
     exdates: tuple[date, ...] = ()     # closures
+
+    def __post_init__(self):
+        # Sessions key the caches of their dates; hashing ten fields on every look-up would cost
+        # more than the look-up itself (a search filters thousands).
+        object.__setattr__(self, "_hash", hash(tuple(getattr(self, f.name) for f in fields(self))))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def days(self) -> tuple[int, ...]:
@@ -377,12 +385,8 @@ def _parse_entry(entry: str) -> tuple[Session | None, tuple[date, ...]]:
     session = _parse_rule(rest, entry, start=start, end=end, valid_from=valid_from, valid_to=valid_to)
     if exdates:
         _check_closures(session, exdates, entry)
-        session = _replace(session, exdates=exdates)
+        session = replace(session, exdates=exdates)
     return session, ()
-
-
-def _replace(session: Session, **changes) -> Session:
-    return Session(**{**session.__dict__, **changes})
 
 
 def _check_closures(session: Session, exdates: tuple[date, ...], entry: str) -> None:
@@ -413,7 +417,7 @@ def parse_schedule(text: str) -> tuple[Session, ...]:
                 raise ScheduleError(f"nothing in this schedule is on {day:%A} {day.isoformat()}, "
                                     f"so '{entry}' closes nothing; check the date")
             for i in hit:
-                sessions[i] = _replace(sessions[i], exdates=tuple(sorted({*sessions[i].exdates, day})))
+                sessions[i] = replace(sessions[i], exdates=tuple(sorted({*sessions[i].exdates, day})))
     return tuple(sessions)
 
 
@@ -436,7 +440,8 @@ def assumed_weeks(sessions: tuple[Session, ...], today: date) -> list[str]:
     return notes
 
 
-@lru_cache(maxsize=16384)
+# Room for this month and the next of 30,000 different sessions (about 6 MB).
+@lru_cache(maxsize=65536)
 def _month_dates(session: Session, year: int, month: int) -> tuple[date, ...]:
     first = date(year, month, 1)
     return session.dates(first, (first + timedelta(days=31)).replace(day=1) - timedelta(days=1))
