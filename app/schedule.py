@@ -33,6 +33,7 @@ FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY")
 
 # 'Every other Thu' with no 'from' date counts its weeks from this Monday, so the same text always
 # means the same weeks, whenever and wherever it is read. The CSV check warns which weeks it took.
+# Sessions with no 'from' date start here too: the map held no schedules before then.
 EPOCH = date(2026, 1, 5)
 
 _DAY_ALIASES = {}
@@ -391,6 +392,9 @@ def _parse_entry(entry: str) -> tuple[Session | None, tuple[date, ...]]:
 
 def _check_closures(session: Session, exdates: tuple[date, ...], entry: str) -> None:
     for closed in exdates:
+        if session.valid_from and closed < session.valid_from or session.valid_to and closed > session.valid_to:
+            raise ScheduleError(f"in '{entry}' the closure {closed.isoformat()} is outside the dates it runs; "
+                                "check the date")
         if closed not in session.dates(closed, closed):
             raise ScheduleError(f"'{entry}' is not on {closed:%A} {closed.isoformat()}, so it cannot be closed "
                                 "then; check the date")

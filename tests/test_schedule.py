@@ -85,6 +85,7 @@ def test_parsed_sessions():
     ("Thu from 2026-02-30", "'2026-02-30' in 'Thu from 2026-02-30' is not a date"),
     ("Thu 10:00-12:00 not 2026-12-26", "is not on Saturday 2026-12-26"),
     ("Every other Tue from 2026-12-01 not 2026-12-08", "is not on Tuesday 2026-12-08"),
+    ("Thu 10:00-12:00 from 2026-12-03 not 2026-11-26", "the closure 2026-11-26 is outside the dates it runs"),
     ("Thu; not 2026-12-26", "nothing in this schedule is on Saturday 2026-12-26"),
     ("Daily except Mon-Sun", "leaves no day"),
     ("Thu from 2026-12-01 until 2026-11-01", "before the start date"),
