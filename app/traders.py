@@ -242,7 +242,7 @@ def recommend(db: sqlite_utils.Database, trader_id: str, fields: dict, address: 
         if len(fields.get(key) or "") > limit:
             raise TraderError(key, "too_long")
     month = (fields.get("job_month") or "").strip()
-    if month and not re.match(r"^\d{4}-\d{2}$", month):
+    if month and (job_month(month) is None or job_month(month) > datetime.fromtimestamp(now, timezone.utc).date()):
         raise TraderError("job_month", "bad_month")
     if not db.execute("select 1 from traders where id = ? and status != 'removed'", [trader_id]).fetchone():
         raise TraderError("trader", "unknown")
@@ -262,12 +262,24 @@ def recommend(db: sqlite_utils.Database, trader_id: str, fields: dict, address: 
             "insert into recommendations (trader_id, given_name, ward_code, job, job_month, would_use_again, comments, "
             "contact, channel, status, created_at, moderated_by, moderated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [trader_id, given, ward, job, month or None, None if again in (None, "") else int(again in ("1", "yes", 1, True)),
-             (fields.get("comments") or "").strip(), (fields.get("contact") or "").strip() or None, channel,
+             # A paper recommendation is approved as it is entered, so no moderation would delete a contact.
+             (fields.get("comments") or "").strip(),
+             None if channel == "paper" else (fields.get("contact") or "").strip() or None, channel,
              "approved" if channel == "paper" else "pending", _now(),
              moderator.name if moderator else None, _now() if moderator else None])
         if moderator:
             _record(db, trader_id, moderator, "paper recommendation", [], f"entered from paper, recommendation {cursor.lastrowid}")
     return cursor.lastrowid
+
+
+def job_month(text: str | None) -> date | None:
+    """Read a "YYYY-MM" month as its first day, or None if it is not a real month."""
+    if not text or not re.fullmatch(r"\d{4}-\d{2}", text):
+        return None
+    try:
+        return date(int(text[:4]), int(text[5:]), 1)
+    except ValueError:
+        return None
 
 
 def moderate(db: sqlite_utils.Database, user: User, recommendation_id: int, approve: bool, reply: str = "") -> None:

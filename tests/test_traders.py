@@ -236,3 +236,33 @@ def test_traders_export_and_import_round_trip(db, db_path, tmp_path):
     [imported] = list(sqlite_utils.Database(fresh).query("select * from traders"))
     assert imported["name"] == "=Shah Plumbing" and imported["status"] == "pending"
     assert imported["memberships"] == '[{"scheme": "gas_safe", "number": "123456"}]'
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-00", "26-03", "2026-3", "March 2026", "2099-01"])
+def test_an_impossible_job_month_is_refused_with_a_clear_message(client, db, month):
+    trader_id = listed(db)
+    response = post(client, f"/traders/{trader_id}/recommend", {"given_name": "Ben", "job": "Boiler service",
+                                                                 "job_month": month})
+    assert response.status_code == 400
+    assert "Please give the month and year of the job" in response.get_data(as_text=True)
+    assert db.execute("select count(*) from recommendations where job_month = ?", [month]).fetchone()[0] == 0
+
+
+def test_a_bad_stored_job_month_never_breaks_a_public_page(client, db):
+    trader_id = listed(db)
+    db.execute("update recommendations set job_month = '2026-13'")
+    db.conn.commit()
+    response = client.get(f"/traders/{trader_id}")
+    assert response.status_code == 200
+    assert "Quick and tidy" in response.get_data(as_text=True)
+
+
+def test_paper_recommendations_keep_no_contact(client, db):
+    trader_id = listed(db)
+    sign_in(client)
+    response = post(client, f"/workspace/traders/{trader_id}/paper", {"given_name": "R", "job": "New lock",
+                    "contact": CONTACT}, page=f"/workspace/traders/{trader_id}")
+    assert response.status_code == 302
+    assert db.execute("select count(*) from recommendations where channel = 'paper'").fetchone()[0] == 1
+    assert db.execute("select count(*) from recommendations where contact is not null").fetchone()[0] == 0
+    assert CONTACT not in client.get(f"/workspace/traders/{trader_id}").get_data(as_text=True)

@@ -40,9 +40,8 @@ def check_words(check: dict) -> str:
 
 
 def month_words(month: str | None) -> str:
-    from datetime import date
-
-    return format_date(date.fromisoformat(month + "-01"), "MMMM y") if month else ""
+    first = traders.job_month(month)
+    return format_date(first, "MMMM y") if first else ""
 
 
 @bp.app_context_processor
@@ -121,6 +120,7 @@ def recommend(trader_id: str):
         except traders.TraderError as exc:
             error = {"given_name": gettext("Please give your first name or initials."),
                      "job": gettext("Please say what job they did."),
+                     "bad_month": gettext("Please give the month and year of the job, for example 2026-03 for March 2026."),
                      "too_many": gettext("Thank you, but we have had several messages from you in the last hour. "
                                          "Please try again later.")}.get(
                 exc.field if exc.message == "missing" else exc.message,
