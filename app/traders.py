@@ -8,7 +8,9 @@ connector has checked it.
 """
 from __future__ import annotations
 
+import bisect
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -42,6 +44,11 @@ STATUSES = ("pending", "listed", "suspended", "removed")
 CHECK_VALID_DAYS = 365
 LIMITS = {"given_name": 40, "job": 200, "comments": 2000, "contact": 200, "reply": 2000}
 MAX_RECOMMENDATIONS_PER_HOUR = 5
+# "How far" is said only in these bands (metres), measured to the middle of the ward a trader is
+# based in: the base postcode is private, and exact figures from a few searches would give it away.
+DISTANCE_BANDS = (2000, 5000)
+# What residents may never see of a trader's base, even in data handed to a template.
+PRIVATE_BASE = ("base_postcode", "base_lat", "base_lon", "base_easting", "base_northing")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
 
@@ -305,12 +312,30 @@ def set_reply(db: sqlite_utils.Database, user: User, recommendation_id: int, rep
 def public_traders(db: sqlite_utils.Database, min_recommendations: int, min_checks: int, today: date) -> list[dict]:
     """Every trader a resident may see, with their standing."""
     out = []
-    for row in db.execute("select * from traders where status = 'listed' order by name collate nocase"):
-        trader = dict(row)
+    for row in db.execute("select t.*, p.ward_code as base_ward from traders t "
+                          "left join postcodes p on p.postcode = t.base_postcode "
+                          "where t.status = 'listed' order by t.name collate nocase"):
+        trader = {k: v for k, v in dict(row).items() if k not in PRIVATE_BASE}
         trader["standing"] = standing(db, trader["id"], today)
         if trader["standing"].recommended >= min_recommendations and trader["standing"].checks >= min_checks:
             out.append(_decode(trader))
     return out
+
+
+def ward_centres(db) -> dict[str, tuple[float, float]]:
+    """Give the middle of each ward as (easting, northing) in metres."""
+    from .geocode import wgs84_to_bng
+
+    rows = db.execute("select ward_code, centroid_lat, centroid_lon from wards where centroid_lat is not null").fetchall()
+    if not rows:
+        return {}
+    eastings, northings = wgs84_to_bng([r[1] for r in rows], [r[2] for r in rows])
+    return {r[0]: (float(e), float(n)) for r, e, n in zip(rows, eastings, northings)}
+
+
+def distance_band(metres: float) -> int:
+    """Say which band of DISTANCE_BANDS a distance falls in: 0 is the nearest."""
+    return bisect.bisect_right(DISTANCE_BANDS, metres)
 
 
 def _decode(trader: dict) -> dict:
@@ -333,6 +358,7 @@ def find_traders(db, min_recommendations: int, min_checks: int, today: date, tra
     """Search the public traders; those with expired insurance or old checks go last."""
     results = []
     words = q.casefold().split()
+    centres = ward_centres(db) if near else {}
     for trader in public_traders(db, min_recommendations, min_checks, today):
         if trade and trade not in trader["trades"]:
             continue
@@ -344,14 +370,15 @@ def find_traders(db, min_recommendations: int, min_checks: int, today: date, tra
             text = " ".join([trader["name"], *trader["trades"], *(str(TRADES.get(t, "")) for t in trader["trades"])]).casefold()
             if not all(w in text for w in words):
                 continue
-        trader["distance_m"] = None
-        if near and trader["base_easting"] is not None:
-            trader["distance_m"] = ((trader["base_easting"] - near[0]) ** 2 + (trader["base_northing"] - near[1]) ** 2) ** 0.5
+        centre = centres.get(trader["base_ward"])
+        trader["distance_band"] = distance_band(math.hypot(centre[0] - near[0], centre[1] - near[1])) if centre else None
         results.append(trader)
     if sort == "checked":
         results.sort(key=lambda t: t["standing"].last_checked or "", reverse=True)
     elif sort == "nearest" and near:
-        results.sort(key=lambda t: (t["distance_m"] is None, t["distance_m"] or 0))
+        # Within a band, the order must say nothing more about distance than the band does.
+        results.sort(key=lambda t: (t["distance_band"] is None, t["distance_band"] or 0,
+                                    -t["standing"].recommended, t["name"].casefold()))
     else:
         results.sort(key=lambda t: (-t["standing"].recommended, t["name"].casefold()))
     results.sort(key=lambda t: t["standing"].sinks)

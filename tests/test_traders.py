@@ -1,8 +1,10 @@
 """Trust a trader: listing rule, checks and expiry, recommendations and moderation, search, safety."""
+import math
 import re
 import shutil
 from datetime import date
 
+import numpy as np
 import pytest
 import sqlite_utils
 from test_workspace import NOW, ORIGIN, post, sign_in
@@ -266,3 +268,87 @@ def test_paper_recommendations_keep_no_contact(client, db):
     assert db.execute("select count(*) from recommendations where channel = 'paper'").fetchone()[0] == 1
     assert db.execute("select count(*) from recommendations where contact is not null").fetchone()[0] == 0
     assert CONTACT not in client.get(f"/workspace/traders/{trader_id}").get_data(as_text=True)
+
+
+def listed_at(db, name, base, areas):
+    """List a trader based at a postcode, recommended on paper (so no sender limit applies)."""
+    trader_id = traders.save_trader(db, ASHA, {"name": name, "trades": ["plumber"], "areas": areas, "base_postcode": base})
+    traders.recommend(db, trader_id, {"given_name": "Pramila", "job": "Fixed a leak"}, "", channel="paper", moderator=ASHA)
+    traders.add_check(db, ASHA, trader_id, "id_seen", TODAY)
+    traders.set_status(db, ASHA, trader_id, "listed", "", 1, 1, TODAY)
+    return trader_id
+
+
+def _attacker_candidates(db, answers: dict[str, str]) -> np.ndarray:
+    """Every area postcode (easting, northing) that could be a trader's base, given the "How far" each search showed.
+
+    The attacker knows how the site works: a figure such as "1.3 km" is the rounded distance from the searched
+    postcode to the base; a band ("Under 2 km", "2 to 5 km", "Over 5 km") is measured to the middle of the base's ward.
+    """
+    from app.geocode import wgs84_to_bng
+
+    rows = db.execute("select p.easting, p.northing, w.centroid_lat, w.centroid_lon from postcodes p "
+                      "left join wards w on w.ward_code = p.ward_code where p.easting is not null").fetchall()
+    points = np.array([(r[0], r[1]) for r in rows])
+    in_ward = np.array([r[2] is not None for r in rows])
+    e, n = wgs84_to_bng([r[2] if r[2] is not None else 0 for r in rows], [r[3] if r[3] is not None else 0 for r in rows])
+    centres = np.column_stack([e, n])
+    origins = dict(((r[0], (r[1], r[2])) for r in db.execute(
+        "select postcode, easting, northing from postcodes where postcode in (%s)" % ",".join("?" * len(answers)),
+        list(answers))))
+    possible = np.ones(len(points), dtype=bool)
+    for postcode, text in answers.items():
+        origin = np.array(origins[postcode])
+        if not text:                                    # no distance shown: a base outside every ward
+            possible &= ~in_ward
+            continue
+        figure = re.fullmatch(r"([\d.]+) km", text)
+        if figure:
+            km = float(figure.group(1))
+            lo, hi, anchor = (km - 0.05) * 1000, (km + 0.05) * 1000, points
+        else:
+            numbers = [float(x) * 1000 for x in re.findall(r"\d+", text)]
+            lo, hi = (0, numbers[0]) if text.startswith("Under") else (numbers[0], math.inf) \
+                if text.startswith("Over") else (numbers[0], numbers[1])
+            anchor = centres
+            possible &= in_ward
+        distance = np.hypot(*(anchor - origin).T)
+        possible &= (distance >= lo) & (distance <= hi)
+    return points[possible]
+
+
+def test_how_far_cannot_be_triangulated_to_a_traders_base(client, db):
+    import shapely
+
+    bases = ["LE1 5YA", "LE4 6JD", "LE1 3HN", "LE3 0QU", "LE5 6LN", "LE3 5BE"]
+    wards = [r[0] for r in db.execute("select ward_code from wards")]
+    for i, base in enumerate(bases):
+        listed_at(db, f"Target {i}", base, wards)
+    # Search from real postcodes all over the city, as many times as an attacker likes.
+    city = [r[0] for r in db.execute("select postcode from postcodes where ward_code is not null order by postcode")]
+    searches = city[::60]
+    answers = {base: {} for base in bases}
+    for postcode in searches:
+        html = client.get("/traders/", query_string={"postcode": postcode, "sort": "nearest"}).get_data(as_text=True)
+        for i, base in enumerate(bases):
+            block = html.split(f">Target {i}</a>", 1)[1].split("</dl>", 1)[0]
+            how_far = re.search(r"<dt>How far[^<]*</dt><dd>([^<]*)</dd>", block)
+            answers[base][postcode] = how_far.group(1) if how_far else ""
+    for base in bases:
+        truth = np.array(db.execute("select easting, northing from postcodes where postcode = ?", [base]).fetchone())
+        candidates = _attacker_candidates(db, answers[base])
+        assert any(np.allclose(c, truth) for c in candidates), base  # the attacker's reading of the page is right
+        # No single guess is within 500 m of every base the answers allow.
+        radius = shapely.minimum_bounding_radius(shapely.multipoints(candidates)) if len(candidates) > 1 else 0
+        assert radius > 500, (base, radius, len(candidates))
+
+
+def test_nearest_first_orders_within_a_band_by_recommendations_and_name_not_distance(db):
+    # Both based in Belgrave, so in the same band from anywhere; Zenith's base is the searcher's own postcode.
+    listed_at(db, "Zenith Plumbing", "LE4 6JD", ["Belgrave"])
+    listed_at(db, "Aardvark Plumbing", "LE4 5GJ", ["Belgrave"])
+    near = db.execute("select easting, northing from postcodes where postcode = 'LE4 6JD'").fetchone()
+    found = traders.find_traders(db, 1, 1, TODAY, sort="nearest", near=tuple(near))
+    assert [t["name"] for t in found] == ["Aardvark Plumbing", "Zenith Plumbing"]
+    assert found[0]["distance_band"] == found[1]["distance_band"] == 0
+    assert not any(key in t for t in found for key in ("base_postcode", "base_easting", "distance_m"))

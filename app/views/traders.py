@@ -44,9 +44,15 @@ def month_words(month: str | None) -> str:
     return format_date(first, "MMMM y") if first else ""
 
 
+def distance_words(band: int) -> str:
+    """Say a distance band in plain words."""
+    return (gettext("Under 2 km"), gettext("2 to 5 km"), gettext("Over 5 km"))[band]
+
+
 @bp.app_context_processor
 def trader_words():
     return {"trade_name": trade_name, "check_words": check_words, "month_words": month_words,
+            "distance_words": distance_words,
             "trades_list": traders.TRADES}
 
 
