@@ -64,7 +64,7 @@ class TraderError(ValueError):
 class Standing:
     """What a resident should know about a trader's checks today."""
 
-    recommended: int = 0          # approved recommendations
+    recommended: int = 0          # approved recommendations, not counting "would not use again" reviews
     would_use_again: int = 0
     checks: int = 0
     last_checked: str | None = None
@@ -193,9 +193,10 @@ def add_check(db: sqlite_utils.Database, user: User, trader_id: str, kind: str, 
 
 def standing(db: sqlite_utils.Database, trader_id: str, today: date) -> Standing:
     result = Standing()
-    row = db.execute("select count(*), sum(would_use_again = 1) from recommendations "
+    # A "would not use again" review is published, but it is not a recommendation.
+    row = db.execute("select sum(coalesce(would_use_again, 1) = 1), sum(would_use_again = 1) from recommendations "
                      "where trader_id = ? and status = 'approved'", [trader_id]).fetchone()
-    result.recommended, result.would_use_again = row[0], row[1] or 0
+    result.recommended, result.would_use_again = row[0] or 0, row[1] or 0
     latest: dict[str, tuple] = {}
     for kind, checked_on, expires_on, detail in db.execute(
             "select kind, checked_on, expires_on, detail from trader_checks where trader_id = ? order by checked_on",
@@ -289,6 +290,24 @@ def job_month(text: str | None) -> date | None:
         return None
 
 
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "revd", "sir", "dame", "lady", "lord"}
+_INITIALS = re.compile(r"(?:\w\.)+|\w")  # "K", "K." or "K.P."
+
+
+def initials(given_name: str) -> str:
+    """Say who wrote a review as residents see it: "Mrs K." is "K.", "Pramila" is "P.", "K.P." stays "K.P."."""
+    words = given_name.split()
+    real = [w for w in words if w.rstrip(".").casefold() not in TITLES] or words
+    if not real:
+        return ""
+    given = []
+    for word in real:  # initials given as initials ("K", "K.", "K.P.") are shown as written
+        if not _INITIALS.fullmatch(word):
+            break
+        given.append(word if word.endswith(".") else word + ".")
+    return " ".join(given) if given else real[0][:1] + "."
+
+
 def moderate(db: sqlite_utils.Database, user: User, recommendation_id: int, approve: bool, reply: str = "") -> None:
     """Approve (publish) or reject a recommendation; its writer's contact details are deleted either way."""
     row = db.execute("select trader_id from recommendations where id = ?", [recommendation_id]).fetchone()
@@ -346,7 +365,7 @@ def _decode(trader: dict) -> dict:
 
 
 def serves(trader: dict, ward_code: str | None, postcode: str | None) -> bool:
-    """Say whether a trader works in a ward or at a postcode (by its district)."""
+    """Say whether a trader works in a ward or in a postcode's district."""
     areas = set(trader["areas"])
     district = postcode.split(" ")[0] if postcode else None
     return bool((ward_code and ward_code in areas) or (district and district in areas))

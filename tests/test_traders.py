@@ -96,7 +96,7 @@ def test_moderation_round_trip_with_a_negative_review_and_a_reply(client, app, d
     post(client, f"/workspace/traders/recommendations/{rec_id}", {"action": "approve",
          "reply": "Sorry: a van broke down; we have changed our booking system"}, page="/workspace/traders/recommendations")
     page = client.get(f"/traders/{trader_id}").get_data(as_text=True)
-    assert "Recommended by B., Evington – September 2026" in page
+    assert "Review by B., Evington – September 2026" in page  # would not use again: not a recommendation
     assert "Arrived two hours late" in page and "Would use them again: No" in page
     assert "a van broke down" in page
     assert "Recommended by P., Castle – March 2026" in page and "Quick and tidy" in page
@@ -352,3 +352,66 @@ def test_nearest_first_orders_within_a_band_by_recommendations_and_name_not_dist
     assert [t["name"] for t in found] == ["Aardvark Plumbing", "Zenith Plumbing"]
     assert found[0]["distance_band"] == found[1]["distance_band"] == 0
     assert not any(key in t for t in found for key in ("base_postcode", "base_easting", "distance_m"))
+
+
+def test_a_would_not_use_again_review_is_not_a_recommendation(client, db):
+    trader_id = listed(db)
+    traders.recommend(db, trader_id, {"given_name": "Mrs K.", "ward_code": "E05010464", "job": "Boiler service",
+                                      "job_month": "2026-09", "would_use_again": "0", "comments": "Two hours late"},
+                      "", channel="paper", moderator=ASHA)
+    page = client.get(f"/traders/{trader_id}").get_data(as_text=True)
+    assert "Review by K., Evington – September 2026" in page
+    assert "Recommended by K." not in page and "Recommended by M." not in page
+    assert "Recommended by P., Castle – March 2026" in page
+    assert traders.standing(db, trader_id, TODAY).recommended == 1
+    assert "1 recommendation<" in client.get("/traders/?trade=plumber").get_data(as_text=True)
+    # Nor does it count toward the listing rule.
+    other = make_trader(db, name="Grumble Gas")
+    traders.recommend(db, other, {"given_name": "Ben", "job": "Boiler", "would_use_again": "0"}, "",
+                      channel="paper", moderator=ASHA)
+    traders.add_check(db, ASHA, other, "id_seen", TODAY)
+    with pytest.raises(traders.TraderError, match="at least 1 approved"):
+        traders.set_status(db, ASHA, other, "listed", "", 1, 1, TODAY)
+
+
+@pytest.mark.parametrize("given, shown", [("Mrs K.", "K."), ("Mrs K", "K."), ("Dr. Anil Shah", "A."), ("Pramila", "P."),
+                                          ("K.P.", "K.P."), ("Mr K P", "K. P."), ("Jo.", "J.")])
+def test_reviews_show_the_initial_of_a_name_not_of_a_title(client, db, given, shown):
+    trader_id = listed(db)
+    traders.recommend(db, trader_id, {"given_name": given, "job": "New tap", "would_use_again": "1"}, "",
+                      channel="paper", moderator=ASHA)
+    page = client.get(f"/traders/{trader_id}").get_data(as_text=True)
+    assert re.search(rf"Recommended by {re.escape(shown)}(,|\s*<)", page)
+
+
+def test_postcode_search_finds_traders_serving_its_district(client, db):
+    listed_at(db, "District Drains", "LE4 6JD", ["LE5"])           # serves the district, not the ward by name
+    listed_at(db, "Elsewhere Electrics", "LE4 6JD", ["LE3"])
+    page = client.get("/traders/", query_string={"postcode": "LE5 6LN"}).get_data(as_text=True)  # Evington, LE5
+    assert "District Drains" in page and "Elsewhere Electrics" not in page
+
+
+def test_residents_report_a_problem_with_a_trader_to_the_connectors_queue(client, app, db):
+    trader_id = listed(db)
+    page = client.get(f"/traders/{trader_id}").get_data(as_text=True)
+    assert f'href="/traders/{trader_id}/report"' in page and "Report a problem" in page
+    form = client.get(f"/traders/{trader_id}/report").get_data(as_text=True)
+    assert 'name="csrf_token"' in form and 'name="homepage"' in form
+    assert client.post(f"/traders/{trader_id}/report", data={"problem": "bad_work"},
+                       headers={"Origin": ORIGIN}).status_code == 400          # no CSRF token
+    missing = post(client, f"/traders/{trader_id}/report", {"details": "x"})
+    assert missing.status_code == 400 and "Please choose what is wrong." in missing.get_data(as_text=True)
+    sent = post(client, f"/traders/{trader_id}/report", {"problem": "bad_work", "details": EVIL, "contact": CONTACT})
+    assert sent.status_code == 302 and "set-cookie" not in {k.lower() for k in sent.headers.keys()}
+    assert post(client, f"/traders/{trader_id}/report", {"problem": "other", "homepage": "bot"}).status_code == 302
+    assert client.get("/traders/no-such-trader/report").status_code == 404
+    rows = db.execute("select trader_id, asset_id, problem, contact from suggestions").fetchall()
+    assert [tuple(r) for r in rows] == [(trader_id, None, "bad_work", CONTACT)]   # the bot's was dropped
+    sign_in(client)
+    queue = client.get("/workspace/suggestions").get_data(as_text=True)
+    assert "Problem with trader" in queue and "Patel Plumbing" in queue and CONTACT in queue
+    assert "<script>alert(1)</script>" not in queue
+    suggestion_id = db.execute("select id from suggestions").fetchone()[0]
+    done = post(client, f"/workspace/suggestions/{suggestion_id}", {"action": "accept"}, page="/workspace/suggestions")
+    assert done.status_code == 302
+    assert db.execute("select status, contact from suggestions").fetchone()[:] == ("accepted", None)
