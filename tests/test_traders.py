@@ -411,6 +411,9 @@ def test_residents_report_a_problem_with_a_trader_to_the_connectors_queue(client
     queue = client.get("/workspace/suggestions").get_data(as_text=True)
     assert "Problem with trader" in queue and "Patel Plumbing" in queue and CONTACT in queue
     assert "<script>alert(1)</script>" not in queue
+    own_page = client.get(f"/workspace/traders/{trader_id}").get_data(as_text=True)
+    assert "1 open problem report(s) from residents" in own_page and "bad work" in own_page
+    assert "<script>alert(1)</script>" not in own_page
     suggestion_id = db.execute("select id from suggestions").fetchone()[0]
     done = post(client, f"/workspace/suggestions/{suggestion_id}", {"action": "accept"}, page="/workspace/suggestions")
     assert done.status_code == 302
