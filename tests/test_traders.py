@@ -338,6 +338,10 @@ def test_how_far_cannot_be_triangulated_to_a_traders_base(client, db):
         truth = np.array(db.execute("select easting, northing from postcodes where postcode = ?", [base]).fetchone())
         candidates = _attacker_candidates(db, answers[base])
         assert any(np.allclose(c, truth) for c in candidates), base  # the attacker's reading of the page is right
+        # Every postcode in the base's ward gave the same answers, so the attacker learns the ward at best.
+        ward = np.array(db.execute("select easting, northing from postcodes where ward_code = "
+                                   "(select ward_code from postcodes where postcode = ?)", [base]).fetchall())
+        assert {tuple(p) for p in ward} <= {tuple(c) for c in candidates}, base
         # No single guess is within 500 m of every base the answers allow.
         radius = shapely.minimum_bounding_radius(shapely.multipoints(candidates)) if len(candidates) > 1 else 0
         assert radius > 500, (base, radius, len(candidates))
@@ -418,3 +422,4 @@ def test_residents_report_a_problem_with_a_trader_to_the_connectors_queue(client
     done = post(client, f"/workspace/suggestions/{suggestion_id}", {"action": "accept"}, page="/workspace/suggestions")
     assert done.status_code == 302
     assert db.execute("select status, contact from suggestions").fetchone()[:] == ("accepted", None)
+
