@@ -293,9 +293,9 @@ def _attacker_candidates(db, answers: dict[str, str]) -> np.ndarray:
     in_ward = np.array([r[2] is not None for r in rows])
     e, n = wgs84_to_bng([r[2] if r[2] is not None else 0 for r in rows], [r[3] if r[3] is not None else 0 for r in rows])
     centres = np.column_stack([e, n])
-    origins = dict(((r[0], (r[1], r[2])) for r in db.execute(
-        "select postcode, easting, northing from postcodes where postcode in (%s)" % ",".join("?" * len(answers)),
-        list(answers))))
+    marks = ",".join("?" * len(answers))
+    origins = {r[0]: (r[1], r[2]) for r in db.execute(
+        f"select postcode, easting, northing from postcodes where postcode in ({marks})", list(answers))}
     possible = np.ones(len(points), dtype=bool)
     for postcode, text in answers.items():
         origin = np.array(origins[postcode])
@@ -406,7 +406,7 @@ def test_residents_report_a_problem_with_a_trader_to_the_connectors_queue(client
     missing = post(client, f"/traders/{trader_id}/report", {"details": "x"})
     assert missing.status_code == 400 and "Please choose what is wrong." in missing.get_data(as_text=True)
     sent = post(client, f"/traders/{trader_id}/report", {"problem": "bad_work", "details": EVIL, "contact": CONTACT})
-    assert sent.status_code == 302 and "set-cookie" not in {k.lower() for k in sent.headers.keys()}
+    assert sent.status_code == 302 and "Set-Cookie" not in sent.headers
     assert post(client, f"/traders/{trader_id}/report", {"problem": "other", "homepage": "bot"}).status_code == 302
     assert client.get("/traders/no-such-trader/report").status_code == 404
     rows = db.execute("select trader_id, asset_id, problem, contact from suggestions").fetchall()
