@@ -268,6 +268,9 @@ def test_paper_recommendations_keep_no_contact(client, db):
     assert db.execute("select count(*) from recommendations where channel = 'paper'").fetchone()[0] == 1
     assert db.execute("select count(*) from recommendations where contact is not null").fetchone()[0] == 0
     assert CONTACT not in client.get(f"/workspace/traders/{trader_id}").get_data(as_text=True)
+    bad = post(client, f"/workspace/traders/{trader_id}/paper", {"given_name": "R", "job": "Tap", "job_month": "2026-13"},
+               page=f"/workspace/traders/{trader_id}")
+    assert bad.status_code == 400 and "The month must be a real month" in bad.get_data(as_text=True)
 
 
 def listed_at(db, name, base, areas):

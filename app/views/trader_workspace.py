@@ -132,6 +132,9 @@ def paper(trader_id: str):
     try:
         traders.recommend(db, trader_id, request.form, "", channel="paper", moderator=g.user)
     except traders.TraderError as exc:
+        if exc.message == "bad_month":
+            return _message("Not recorded", "The month must be a real month, not in the future, written YYYY-MM "
+                                            "(2026-03 for March 2026).", 400)
         return _message("Not recorded", str(exc), 400)
     return redirect(url_for("trader_workspace.edit", trader_id=trader_id, saved=1))
 
