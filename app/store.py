@@ -139,7 +139,7 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
             name text not null default '', category text not null default '', postcode text not null default '',
             when_text text not null default '', details text not null default '', contact text,
             created_at text not null, status text not null default 'open', reason text,
-            handled_by text, handled_at text, merged_into text);
+            handled_by text, handled_at text, merged_into text, trader_id text);
         create table if not exists suggestion_senders (address text not null, at real not null);
         create table if not exists traders (
             id text primary key, name text not null, trades text not null default '[]',
@@ -162,6 +162,9 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
             id integer primary key, trader_id text not null, at text not null, user_name text not null,
             action text not null, field text, old_value text, new_value text, note text);
     """)
+    # Databases made before residents could report a problem with a trader.
+    if "trader_id" not in {c.name for c in db["suggestions"].columns}:
+        db.execute("alter table suggestions add column trader_id text")
 
 
 @contextmanager

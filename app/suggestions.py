@@ -12,6 +12,7 @@ from .users import User
 
 KINDS = ("new", "problem")
 PROBLEMS = ("out_of_date", "closed", "extra", "other")
+TRADER_PROBLEMS = ("bad_work", "behaviour", "out_of_date", "other")
 LIMITS = {"name": 200, "category": 100, "postcode": 20, "when_text": 300, "details": 2000, "contact": 200}
 # A person can send a handful of suggestions an hour; a script sending more is refused.
 MAX_PER_HOUR = 5
@@ -41,6 +42,7 @@ class Suggestion:
     status: str
     reason: str | None
     handled_by: str | None
+    trader_id: str | None = None
 
 
 def submit(db: sqlite_utils.Database, kind: str, fields: dict[str, str], address: str,
@@ -56,7 +58,13 @@ def submit(db: sqlite_utils.Database, kind: str, fields: dict[str, str], address
             raise SuggestionError(key, "too_long")
     if kind == "new" and not values["name"]:
         raise SuggestionError("name", "missing")
-    if kind == "problem":
+    trader_id = fields.get("trader_id") if kind == "problem" else None
+    if kind == "problem" and trader_id:
+        if (fields.get("problem") or "") not in TRADER_PROBLEMS:
+            raise SuggestionError("problem", "missing")
+        if not db.execute("select 1 from traders where id = ?", [trader_id]).fetchone():
+            raise SuggestionError("trader_id", "unknown")
+    elif kind == "problem":
         if (fields.get("problem") or "") not in PROBLEMS:
             raise SuggestionError("problem", "missing")
         if not db.execute("select 1 from assets where id = ?", [fields.get("asset_id") or ""]).fetchone():
@@ -70,23 +78,23 @@ def submit(db: sqlite_utils.Database, kind: str, fields: dict[str, str], address
         db.execute("insert into suggestion_senders (address, at) values (?, ?)", [address, now])
         cursor = db.execute(
             "insert into suggestions (kind, asset_id, problem, name, category, postcode, when_text, details, contact, "
-            "created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [kind, fields.get("asset_id") if kind == "problem" else None,
+            "created_at, trader_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [kind, fields.get("asset_id") if kind == "problem" and not trader_id else None,
              fields.get("problem") if kind == "problem" else None, values["name"], values["category"],
              values["postcode"], values["when_text"], values["details"], values["contact"] or None,
-             datetime.now(timezone.utc).isoformat(timespec="seconds")])
+             datetime.now(timezone.utc).isoformat(timespec="seconds"), trader_id or None])
     return cursor.lastrowid
 
 
 def get(db: sqlite_utils.Database, suggestion_id: int) -> Suggestion | None:
     row = db.execute("select id, kind, asset_id, problem, name, category, postcode, when_text, details, contact, "
-                     "created_at, status, reason, handled_by from suggestions where id = ?", [suggestion_id]).fetchone()
+                     "created_at, status, reason, handled_by, trader_id from suggestions where id = ?", [suggestion_id]).fetchone()
     return Suggestion(*row) if row else None
 
 
 def open_suggestions(db: sqlite_utils.Database) -> list[Suggestion]:
     rows = db.execute("select id, kind, asset_id, problem, name, category, postcode, when_text, details, contact, "
-                      "created_at, status, reason, handled_by from suggestions where status = 'open' order by id")
+                      "created_at, status, reason, handled_by, trader_id from suggestions where status = 'open' order by id")
     return [Suggestion(*r) for r in rows]
 
 

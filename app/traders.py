@@ -8,7 +8,9 @@ connector has checked it.
 """
 from __future__ import annotations
 
+import bisect
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -42,6 +44,11 @@ STATUSES = ("pending", "listed", "suspended", "removed")
 CHECK_VALID_DAYS = 365
 LIMITS = {"given_name": 40, "job": 200, "comments": 2000, "contact": 200, "reply": 2000}
 MAX_RECOMMENDATIONS_PER_HOUR = 5
+# "How far" is said only in these bands (metres), measured to the middle of the ward a trader is
+# based in: the base postcode is private, and exact figures from a few searches would give it away.
+DISTANCE_BANDS = (2000, 5000)
+# What residents may never see of a trader's base, even in data handed to a template.
+PRIVATE_BASE = ("base_postcode", "base_lat", "base_lon", "base_easting", "base_northing")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
 
@@ -57,7 +64,7 @@ class TraderError(ValueError):
 class Standing:
     """What a resident should know about a trader's checks today."""
 
-    recommended: int = 0          # approved recommendations
+    recommended: int = 0          # approved recommendations, not counting "would not use again" reviews
     would_use_again: int = 0
     checks: int = 0
     last_checked: str | None = None
@@ -186,9 +193,10 @@ def add_check(db: sqlite_utils.Database, user: User, trader_id: str, kind: str, 
 
 def standing(db: sqlite_utils.Database, trader_id: str, today: date) -> Standing:
     result = Standing()
-    row = db.execute("select count(*), sum(would_use_again = 1) from recommendations "
+    # A "would not use again" review is published, but it is not a recommendation.
+    row = db.execute("select sum(coalesce(would_use_again, 1) = 1), sum(would_use_again = 1) from recommendations "
                      "where trader_id = ? and status = 'approved'", [trader_id]).fetchone()
-    result.recommended, result.would_use_again = row[0], row[1] or 0
+    result.recommended, result.would_use_again = row[0] or 0, row[1] or 0
     latest: dict[str, tuple] = {}
     for kind, checked_on, expires_on, detail in db.execute(
             "select kind, checked_on, expires_on, detail from trader_checks where trader_id = ? order by checked_on",
@@ -242,7 +250,7 @@ def recommend(db: sqlite_utils.Database, trader_id: str, fields: dict, address: 
         if len(fields.get(key) or "") > limit:
             raise TraderError(key, "too_long")
     month = (fields.get("job_month") or "").strip()
-    if month and not re.match(r"^\d{4}-\d{2}$", month):
+    if month and (job_month(month) is None or job_month(month) > datetime.fromtimestamp(now, timezone.utc).date()):
         raise TraderError("job_month", "bad_month")
     if not db.execute("select 1 from traders where id = ? and status != 'removed'", [trader_id]).fetchone():
         raise TraderError("trader", "unknown")
@@ -262,12 +270,42 @@ def recommend(db: sqlite_utils.Database, trader_id: str, fields: dict, address: 
             "insert into recommendations (trader_id, given_name, ward_code, job, job_month, would_use_again, comments, "
             "contact, channel, status, created_at, moderated_by, moderated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [trader_id, given, ward, job, month or None, None if again in (None, "") else int(again in ("1", "yes", 1, True)),
-             (fields.get("comments") or "").strip(), (fields.get("contact") or "").strip() or None, channel,
+             # A paper recommendation is approved as it is entered, so no moderation would delete a contact.
+             (fields.get("comments") or "").strip(),
+             None if channel == "paper" else (fields.get("contact") or "").strip() or None, channel,
              "approved" if channel == "paper" else "pending", _now(),
              moderator.name if moderator else None, _now() if moderator else None])
         if moderator:
             _record(db, trader_id, moderator, "paper recommendation", [], f"entered from paper, recommendation {cursor.lastrowid}")
     return cursor.lastrowid
+
+
+def job_month(text: str | None) -> date | None:
+    """Read a "YYYY-MM" month as its first day, or None if it is not a real month."""
+    if not text or not re.fullmatch(r"\d{4}-\d{2}", text):
+        return None
+    try:
+        return date(int(text[:4]), int(text[5:]), 1)
+    except ValueError:
+        return None
+
+
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "rev", "revd", "sir", "dame", "lady", "lord"}
+_INITIALS = re.compile(r"(?:\w\.)+|\w")  # "K", "K." or "K.P."
+
+
+def initials(given_name: str) -> str:
+    """Say who wrote a review as residents see it: "Mrs K." is "K.", "Pramila" is "P.", "K.P." stays "K.P."."""
+    words = given_name.split()
+    real = [w for w in words if w.rstrip(".").casefold() not in TITLES] or words
+    if not real:
+        return ""
+    given = []
+    for word in real:  # initials given as initials ("K", "K.", "K.P.") are shown as written
+        if not _INITIALS.fullmatch(word):
+            break
+        given.append(word if word.endswith(".") else word + ".")
+    return " ".join(given) if given else real[0][:1] + "."
 
 
 def moderate(db: sqlite_utils.Database, user: User, recommendation_id: int, approve: bool, reply: str = "") -> None:
@@ -293,12 +331,30 @@ def set_reply(db: sqlite_utils.Database, user: User, recommendation_id: int, rep
 def public_traders(db: sqlite_utils.Database, min_recommendations: int, min_checks: int, today: date) -> list[dict]:
     """Every trader a resident may see, with their standing."""
     out = []
-    for row in db.execute("select * from traders where status = 'listed' order by name collate nocase"):
-        trader = dict(row)
+    for row in db.execute("select t.*, p.ward_code as base_ward from traders t "
+                          "left join postcodes p on p.postcode = t.base_postcode "
+                          "where t.status = 'listed' order by t.name collate nocase"):
+        trader = {k: v for k, v in dict(row).items() if k not in PRIVATE_BASE}
         trader["standing"] = standing(db, trader["id"], today)
         if trader["standing"].recommended >= min_recommendations and trader["standing"].checks >= min_checks:
             out.append(_decode(trader))
     return out
+
+
+def ward_centres(db) -> dict[str, tuple[float, float]]:
+    """Give the middle of each ward as (easting, northing) in metres."""
+    from .geocode import wgs84_to_bng
+
+    rows = db.execute("select ward_code, centroid_lat, centroid_lon from wards where centroid_lat is not null").fetchall()
+    if not rows:
+        return {}
+    eastings, northings = wgs84_to_bng([r[1] for r in rows], [r[2] for r in rows])
+    return {r[0]: (float(e), float(n)) for r, e, n in zip(rows, eastings, northings)}
+
+
+def distance_band(metres: float) -> int:
+    """Say which band of DISTANCE_BANDS a distance falls in: 0 is the nearest."""
+    return bisect.bisect_right(DISTANCE_BANDS, metres)
 
 
 def _decode(trader: dict) -> dict:
@@ -309,7 +365,7 @@ def _decode(trader: dict) -> dict:
 
 
 def serves(trader: dict, ward_code: str | None, postcode: str | None) -> bool:
-    """Say whether a trader works in a ward or at a postcode (by its district)."""
+    """Say whether a trader works in a ward or in a postcode's district."""
     areas = set(trader["areas"])
     district = postcode.split(" ")[0] if postcode else None
     return bool((ward_code and ward_code in areas) or (district and district in areas))
@@ -321,6 +377,7 @@ def find_traders(db, min_recommendations: int, min_checks: int, today: date, tra
     """Search the public traders; those with expired insurance or old checks go last."""
     results = []
     words = q.casefold().split()
+    centres = ward_centres(db) if near else {}
     for trader in public_traders(db, min_recommendations, min_checks, today):
         if trade and trade not in trader["trades"]:
             continue
@@ -332,14 +389,15 @@ def find_traders(db, min_recommendations: int, min_checks: int, today: date, tra
             text = " ".join([trader["name"], *trader["trades"], *(str(TRADES.get(t, "")) for t in trader["trades"])]).casefold()
             if not all(w in text for w in words):
                 continue
-        trader["distance_m"] = None
-        if near and trader["base_easting"] is not None:
-            trader["distance_m"] = ((trader["base_easting"] - near[0]) ** 2 + (trader["base_northing"] - near[1]) ** 2) ** 0.5
+        centre = centres.get(trader["base_ward"])
+        trader["distance_band"] = distance_band(math.hypot(centre[0] - near[0], centre[1] - near[1])) if centre else None
         results.append(trader)
     if sort == "checked":
         results.sort(key=lambda t: t["standing"].last_checked or "", reverse=True)
     elif sort == "nearest" and near:
-        results.sort(key=lambda t: (t["distance_m"] is None, t["distance_m"] or 0))
+        # Within a band, the order must say nothing more about distance than the band does.
+        results.sort(key=lambda t: (t["distance_band"] is None, t["distance_band"] or 0,
+                                    -t["standing"].recommended, t["name"].casefold()))
     else:
         results.sort(key=lambda t: (-t["standing"].recommended, t["name"].casefold()))
     results.sort(key=lambda t: t["standing"].sinks)

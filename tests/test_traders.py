@@ -1,8 +1,10 @@
 """Trust a trader: listing rule, checks and expiry, recommendations and moderation, search, safety."""
+import math
 import re
 import shutil
 from datetime import date
 
+import numpy as np
 import pytest
 import sqlite_utils
 from test_workspace import NOW, ORIGIN, post, sign_in
@@ -94,7 +96,7 @@ def test_moderation_round_trip_with_a_negative_review_and_a_reply(client, app, d
     post(client, f"/workspace/traders/recommendations/{rec_id}", {"action": "approve",
          "reply": "Sorry: a van broke down; we have changed our booking system"}, page="/workspace/traders/recommendations")
     page = client.get(f"/traders/{trader_id}").get_data(as_text=True)
-    assert "Recommended by B., Evington – September 2026" in page
+    assert "Review by B., Evington – September 2026" in page  # would not use again: not a recommendation
     assert "Arrived two hours late" in page and "Would use them again: No" in page
     assert "a van broke down" in page
     assert "Recommended by P., Castle – March 2026" in page and "Quick and tidy" in page
@@ -236,3 +238,191 @@ def test_traders_export_and_import_round_trip(db, db_path, tmp_path):
     [imported] = list(sqlite_utils.Database(fresh).query("select * from traders"))
     assert imported["name"] == "=Shah Plumbing" and imported["status"] == "pending"
     assert imported["memberships"] == '[{"scheme": "gas_safe", "number": "123456"}]'
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-00", "26-03", "2026-3", "March 2026", "2099-01"])
+def test_an_impossible_job_month_is_refused_with_a_clear_message(client, db, month):
+    trader_id = listed(db)
+    response = post(client, f"/traders/{trader_id}/recommend", {"given_name": "Ben", "job": "Boiler service",
+                                                                 "job_month": month})
+    assert response.status_code == 400
+    assert "Please give the month and year of the job" in response.get_data(as_text=True)
+    assert db.execute("select count(*) from recommendations where job_month = ?", [month]).fetchone()[0] == 0
+
+
+def test_a_bad_stored_job_month_never_breaks_a_public_page(client, db):
+    trader_id = listed(db)
+    db.execute("update recommendations set job_month = '2026-13'")
+    db.conn.commit()
+    response = client.get(f"/traders/{trader_id}")
+    assert response.status_code == 200
+    assert "Quick and tidy" in response.get_data(as_text=True)
+
+
+def test_paper_recommendations_keep_no_contact(client, db):
+    trader_id = listed(db)
+    sign_in(client)
+    response = post(client, f"/workspace/traders/{trader_id}/paper", {"given_name": "R", "job": "New lock",
+                    "contact": CONTACT}, page=f"/workspace/traders/{trader_id}")
+    assert response.status_code == 302
+    assert db.execute("select count(*) from recommendations where channel = 'paper'").fetchone()[0] == 1
+    assert db.execute("select count(*) from recommendations where contact is not null").fetchone()[0] == 0
+    assert CONTACT not in client.get(f"/workspace/traders/{trader_id}").get_data(as_text=True)
+    bad = post(client, f"/workspace/traders/{trader_id}/paper", {"given_name": "R", "job": "Tap", "job_month": "2026-13"},
+               page=f"/workspace/traders/{trader_id}")
+    assert bad.status_code == 400 and "The month must be a real month" in bad.get_data(as_text=True)
+
+
+def listed_at(db, name, base, areas):
+    """List a trader based at a postcode, recommended on paper (so no sender limit applies)."""
+    trader_id = traders.save_trader(db, ASHA, {"name": name, "trades": ["plumber"], "areas": areas, "base_postcode": base})
+    traders.recommend(db, trader_id, {"given_name": "Pramila", "job": "Fixed a leak"}, "", channel="paper", moderator=ASHA)
+    traders.add_check(db, ASHA, trader_id, "id_seen", TODAY)
+    traders.set_status(db, ASHA, trader_id, "listed", "", 1, 1, TODAY)
+    return trader_id
+
+
+def _attacker_candidates(db, answers: dict[str, str]) -> np.ndarray:
+    """Every area postcode (easting, northing) that could be a trader's base, given the "How far" each search showed.
+
+    The attacker knows how the site works: a figure such as "1.3 km" is the rounded distance from the searched
+    postcode to the base; a band ("Under 2 km", "2 to 5 km", "Over 5 km") is measured to the middle of the base's ward.
+    """
+    from app.geocode import wgs84_to_bng
+
+    rows = db.execute("select p.easting, p.northing, w.centroid_lat, w.centroid_lon from postcodes p "
+                      "left join wards w on w.ward_code = p.ward_code where p.easting is not null").fetchall()
+    points = np.array([(r[0], r[1]) for r in rows])
+    in_ward = np.array([r[2] is not None for r in rows])
+    e, n = wgs84_to_bng([r[2] if r[2] is not None else 0 for r in rows], [r[3] if r[3] is not None else 0 for r in rows])
+    centres = np.column_stack([e, n])
+    marks = ",".join("?" * len(answers))
+    origins = {r[0]: (r[1], r[2]) for r in db.execute(
+        f"select postcode, easting, northing from postcodes where postcode in ({marks})", list(answers))}
+    possible = np.ones(len(points), dtype=bool)
+    for postcode, text in answers.items():
+        origin = np.array(origins[postcode])
+        if not text:                                    # no distance shown: a base outside every ward
+            possible &= ~in_ward
+            continue
+        figure = re.fullmatch(r"([\d.]+) km", text)
+        if figure:
+            km = float(figure.group(1))
+            lo, hi, anchor = (km - 0.05) * 1000, (km + 0.05) * 1000, points
+        else:
+            numbers = [float(x) * 1000 for x in re.findall(r"\d+", text)]
+            lo, hi = (0, numbers[0]) if text.startswith("Under") else (numbers[0], math.inf) \
+                if text.startswith("Over") else (numbers[0], numbers[1])
+            anchor = centres
+            possible &= in_ward
+        distance = np.hypot(*(anchor - origin).T)
+        possible &= (distance >= lo) & (distance <= hi)
+    return points[possible]
+
+
+def test_how_far_cannot_be_triangulated_to_a_traders_base(client, db):
+    import shapely
+
+    bases = ["LE1 5YA", "LE4 6JD", "LE1 3HN", "LE3 0QU", "LE5 6LN", "LE3 5BE"]
+    wards = [r[0] for r in db.execute("select ward_code from wards")]
+    for i, base in enumerate(bases):
+        listed_at(db, f"Target {i}", base, wards)
+    # Search from real postcodes all over the city, as many times as an attacker likes.
+    city = [r[0] for r in db.execute("select postcode from postcodes where ward_code is not null order by postcode")]
+    searches = city[::60]
+    answers = {base: {} for base in bases}
+    for postcode in searches:
+        html = client.get("/traders/", query_string={"postcode": postcode, "sort": "nearest"}).get_data(as_text=True)
+        for i, base in enumerate(bases):
+            block = html.split(f">Target {i}</a>", 1)[1].split("</dl>", 1)[0]
+            how_far = re.search(r"<dt>How far[^<]*</dt><dd>([^<]*)</dd>", block)
+            answers[base][postcode] = how_far.group(1) if how_far else ""
+    for base in bases:
+        truth = np.array(db.execute("select easting, northing from postcodes where postcode = ?", [base]).fetchone())
+        candidates = _attacker_candidates(db, answers[base])
+        assert any(np.allclose(c, truth) for c in candidates), base  # the attacker's reading of the page is right
+        # Every postcode in the base's ward gave the same answers, so the attacker learns the ward at best.
+        ward = np.array(db.execute("select easting, northing from postcodes where ward_code = "
+                                   "(select ward_code from postcodes where postcode = ?)", [base]).fetchall())
+        assert {tuple(p) for p in ward} <= {tuple(c) for c in candidates}, base
+        # No single guess is within 500 m of every base the answers allow.
+        radius = shapely.minimum_bounding_radius(shapely.multipoints(candidates)) if len(candidates) > 1 else 0
+        assert radius > 500, (base, radius, len(candidates))
+
+
+def test_nearest_first_orders_within_a_band_by_recommendations_and_name_not_distance(db):
+    # Both based in Belgrave, so in the same band from anywhere; Zenith's base is the searcher's own postcode.
+    listed_at(db, "Zenith Plumbing", "LE4 6JD", ["Belgrave"])
+    listed_at(db, "Aardvark Plumbing", "LE4 5GJ", ["Belgrave"])
+    near = db.execute("select easting, northing from postcodes where postcode = 'LE4 6JD'").fetchone()
+    found = traders.find_traders(db, 1, 1, TODAY, sort="nearest", near=tuple(near))
+    assert [t["name"] for t in found] == ["Aardvark Plumbing", "Zenith Plumbing"]
+    assert found[0]["distance_band"] == found[1]["distance_band"] == 0
+    assert not any(key in t for t in found for key in ("base_postcode", "base_easting", "distance_m"))
+
+
+def test_a_would_not_use_again_review_is_not_a_recommendation(client, db):
+    trader_id = listed(db)
+    traders.recommend(db, trader_id, {"given_name": "Mrs K.", "ward_code": "E05010464", "job": "Boiler service",
+                                      "job_month": "2026-09", "would_use_again": "0", "comments": "Two hours late"},
+                      "", channel="paper", moderator=ASHA)
+    page = client.get(f"/traders/{trader_id}").get_data(as_text=True)
+    assert "Review by K., Evington – September 2026" in page
+    assert "Recommended by K." not in page and "Recommended by M." not in page
+    assert "Recommended by P., Castle – March 2026" in page
+    assert traders.standing(db, trader_id, TODAY).recommended == 1
+    assert "1 recommendation<" in client.get("/traders/?trade=plumber").get_data(as_text=True)
+    # Nor does it count toward the listing rule.
+    other = make_trader(db, name="Grumble Gas")
+    traders.recommend(db, other, {"given_name": "Ben", "job": "Boiler", "would_use_again": "0"}, "",
+                      channel="paper", moderator=ASHA)
+    traders.add_check(db, ASHA, other, "id_seen", TODAY)
+    with pytest.raises(traders.TraderError, match="at least 1 approved"):
+        traders.set_status(db, ASHA, other, "listed", "", 1, 1, TODAY)
+
+
+@pytest.mark.parametrize("given, shown", [("Mrs K.", "K."), ("Mrs K", "K."), ("Dr. Anil Shah", "A."), ("Pramila", "P."),
+                                          ("K.P.", "K.P."), ("Mr K P", "K. P."), ("Jo.", "J.")])
+def test_reviews_show_the_initial_of_a_name_not_of_a_title(client, db, given, shown):
+    trader_id = listed(db)
+    traders.recommend(db, trader_id, {"given_name": given, "job": "New tap", "would_use_again": "1"}, "",
+                      channel="paper", moderator=ASHA)
+    page = client.get(f"/traders/{trader_id}").get_data(as_text=True)
+    assert re.search(rf"Recommended by {re.escape(shown)}(,|\s*<)", page)
+
+
+def test_postcode_search_finds_traders_serving_its_district(client, db):
+    listed_at(db, "District Drains", "LE4 6JD", ["LE5"])           # serves the district, not the ward by name
+    listed_at(db, "Elsewhere Electrics", "LE4 6JD", ["LE3"])
+    page = client.get("/traders/", query_string={"postcode": "LE5 6LN"}).get_data(as_text=True)  # Evington, LE5
+    assert "District Drains" in page and "Elsewhere Electrics" not in page
+
+
+def test_residents_report_a_problem_with_a_trader_to_the_connectors_queue(client, app, db):
+    trader_id = listed(db)
+    page = client.get(f"/traders/{trader_id}").get_data(as_text=True)
+    assert f'href="/traders/{trader_id}/report"' in page and "Report a problem" in page
+    form = client.get(f"/traders/{trader_id}/report").get_data(as_text=True)
+    assert 'name="csrf_token"' in form and 'name="homepage"' in form
+    assert client.post(f"/traders/{trader_id}/report", data={"problem": "bad_work"},
+                       headers={"Origin": ORIGIN}).status_code == 400          # no CSRF token
+    missing = post(client, f"/traders/{trader_id}/report", {"details": "x"})
+    assert missing.status_code == 400 and "Please choose what is wrong." in missing.get_data(as_text=True)
+    sent = post(client, f"/traders/{trader_id}/report", {"problem": "bad_work", "details": EVIL, "contact": CONTACT})
+    assert sent.status_code == 302 and "Set-Cookie" not in sent.headers
+    assert post(client, f"/traders/{trader_id}/report", {"problem": "other", "homepage": "bot"}).status_code == 302
+    assert client.get("/traders/no-such-trader/report").status_code == 404
+    rows = db.execute("select trader_id, asset_id, problem, contact from suggestions").fetchall()
+    assert [tuple(r) for r in rows] == [(trader_id, None, "bad_work", CONTACT)]   # the bot's was dropped
+    sign_in(client)
+    queue = client.get("/workspace/suggestions").get_data(as_text=True)
+    assert "Problem with trader" in queue and "Patel Plumbing" in queue and CONTACT in queue
+    assert "<script>alert(1)</script>" not in queue
+    own_page = client.get(f"/workspace/traders/{trader_id}").get_data(as_text=True)
+    assert "1 open problem report(s) from residents" in own_page and "bad work" in own_page
+    assert "<script>alert(1)</script>" not in own_page
+    suggestion_id = db.execute("select id from suggestions").fetchone()[0]
+    done = post(client, f"/workspace/suggestions/{suggestion_id}", {"action": "accept"}, page="/workspace/suggestions")
+    assert done.status_code == 302
+    assert db.execute("select status, contact from suggestions").fetchone()[:] == ("accepted", None)
+

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from .. import traders
+from .. import suggestions, traders
 from ..db import get_write_db
 from .auth import sign_in_required
 from .filters import local_now
@@ -80,6 +80,7 @@ def edit(trader_id: str):
                            standing=traders.standing(db, trader_id, today), history=history,
                            recommendations=traders.recommendations_of(db, trader_id, ("pending", "approved", "rejected")),
                            check_kinds=traders.CHECKS, statuses=traders.STATUSES, rule=rule(),
+                           problems=[s for s in suggestions.open_suggestions(db) if s.trader_id == trader_id],
                            wards=[dict(zip(("ward_code", "ward_name"), r)) for r in
                                   db.execute("select ward_code, ward_name from wards order by ward_name")]
                            ), 400 if error else 200
@@ -131,6 +132,9 @@ def paper(trader_id: str):
     try:
         traders.recommend(db, trader_id, request.form, "", channel="paper", moderator=g.user)
     except traders.TraderError as exc:
+        if exc.message == "bad_month":
+            return _message("Not recorded", "The month must be a real month, not in the future, written YYYY-MM "
+                                            "(2026-03 for March 2026).", 400)
         return _message("Not recorded", str(exc), 400)
     return redirect(url_for("trader_workspace.edit", trader_id=trader_id, saved=1))
 

@@ -9,7 +9,9 @@ from flask_babel import format_date, gettext
 from .. import traders
 from ..db import get_db, get_write_db
 from ..locate import LocateError, from_postcode
+from ..suggestions import LIMITS, SuggestionError, submit
 from .filters import local_now, locate_message
+from .suggest import _looks_automatic, _message
 
 bp = Blueprint("traders", __name__, url_prefix="/traders")
 
@@ -40,14 +42,19 @@ def check_words(check: dict) -> str:
 
 
 def month_words(month: str | None) -> str:
-    from datetime import date
+    first = traders.job_month(month)
+    return format_date(first, "MMMM y") if first else ""
 
-    return format_date(date.fromisoformat(month + "-01"), "MMMM y") if month else ""
+
+def distance_words(band: int) -> str:
+    """Say a distance band in plain words."""
+    return (gettext("Under 2 km"), gettext("2 to 5 km"), gettext("Over 5 km"))[band]
 
 
 @bp.app_context_processor
 def trader_words():
     return {"trade_name": trade_name, "check_words": check_words, "month_words": month_words,
+            "distance_words": distance_words, "initials": traders.initials,
             "trades_list": traders.TRADES}
 
 
@@ -79,7 +86,7 @@ def search():
     trade = args.get("trade") if args.get("trade") in traders.TRADES else None
     sort = args.get("sort") if args.get("sort") in SORTS else "recommended"
     results = [] if problems else traders.find_traders(
-        db, *rule(), today, trade=trade, ward_code=ward_code, postcode=None if ward_code else postcode, near=near,
+        db, *rule(), today, trade=trade, ward_code=ward_code, postcode=postcode, near=near,
         language=args.get("language") or None, q=(args.get("q") or "")[:200], sort=sort)
     languages = sorted({l.strip() for t in traders.public_traders(db, *rule(), today)
                         for l in t["languages"].replace(",", ";").split(";") if l.strip()}, key=str.casefold)
@@ -121,6 +128,7 @@ def recommend(trader_id: str):
         except traders.TraderError as exc:
             error = {"given_name": gettext("Please give your first name or initials."),
                      "job": gettext("Please say what job they did."),
+                     "bad_month": gettext("Please give the month and year of the job, for example 2026-03 for March 2026."),
                      "too_many": gettext("Thank you, but we have had several messages from you in the last hour. "
                                          "Please try again later.")}.get(
                 exc.field if exc.message == "missing" else exc.message,
@@ -129,6 +137,32 @@ def recommend(trader_id: str):
             return redirect(url_for("suggest.thanks"))
     return render_template("traders/recommend.html", trader=found, wards=_wards(db), error=error, form=request.form,
                            limits=traders.LIMITS), 400 if error else 200
+
+
+def _problem_labels() -> dict[str, str]:
+    return {"bad_work": gettext("Something went wrong with work they did"),
+            "behaviour": gettext("They behaved badly or pressed me to pay"),
+            "out_of_date": gettext("Their details are wrong or out of date"), "other": gettext("Something else")}
+
+
+@bp.route("/<trader_id>/report", methods=["GET", "POST"])
+def report(trader_id: str):
+    """Tell the connectors about a problem with a listed trader (it joins their suggestions queue)."""
+    db = get_db()
+    found = _public_or_404(db, trader_id, local_now().date())
+    error = None
+    if request.method == "POST":
+        if _looks_automatic():
+            return redirect(url_for("suggest.thanks"))  # tell a bot nothing
+        fields = {k: request.form.get(k, "") for k in ("problem", "details", "contact")}
+        try:
+            submit(get_write_db(), "problem", {**fields, "trader_id": trader_id}, request.remote_addr or "")
+        except SuggestionError as exc:
+            error = _message(exc)
+        else:
+            return redirect(url_for("suggest.thanks"))
+    return render_template("traders/report.html", trader=found, error=error, form=request.form,
+                           problems=_problem_labels(), limits=LIMITS), 400 if error else 200
 
 
 @bp.get("/sheet")

@@ -157,8 +157,9 @@ def _suggestion_from(value: str | None):
 def suggestion_queue():
     db = get_write_db()
     names = dict(db.execute("select id, name from assets").fetchall())
+    trader_names = dict(db.execute("select id, name from traders").fetchall())
     return render_template("workspace/suggestions.html", items=suggestions.open_suggestions(db), names=names,
-                           done=request.args.get("done"))
+                           trader_names=trader_names, done=request.args.get("done"))
 
 
 @bp.post("/suggestions/<int:suggestion_id>")
@@ -170,6 +171,9 @@ def handle_suggestion(suggestion_id: int):
         abort(404)
     action = request.form.get("action")
     if action == "accept":
+        if item.trader_id:  # acted on (a call, a suspension) on the trader's own page, then marked dealt with
+            suggestions.close(db, g.user, item.id, "accepted")
+            return redirect(url_for("workspace.suggestion_queue", done=item.id))
         if item.kind == "new":
             return redirect(url_for("workspace.new_asset", suggestion=item.id))
         return redirect(url_for("workspace.edit_asset", asset_id=item.asset_id, suggestion=item.id))

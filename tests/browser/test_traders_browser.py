@@ -28,7 +28,7 @@ def traders_server(site_db, tmp_path_factory):
         traders.add_check(db, ASHA, trader_id, "insurance_seen", date(2026, 3, 3), expires_on=date(2027, 3, 1))
         traders.set_status(db, ASHA, trader_id, "listed", "", 1, 1, date(2026, 11, 26))
     db.conn.close()
-    base, server = serve_app({"DATABASE": str(db_path)})
+    base, server = serve_app({"DATABASE": str(db_path), "SUGGESTION_MIN_SECONDS": 0})
     yield base
     server.shutdown()
 
@@ -62,7 +62,23 @@ def test_find_a_gujarati_speaking_plumber_in_belgrave_and_print(browser, traders
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/traders/", "/traders/?lang=gu", "/traders/test-shah-plumbing/recommend"])
+def test_report_a_problem_from_a_trader_page(browser, traders_server):
+    context = browser.new_context(viewport={"width": 360, "height": 780})
+    page = context.new_page()
+    page.goto(traders_server + "/traders/test-desai-plumbing")
+    page.get_by_role("link", name="Report a problem").click()
+    assert "Report a problem with “Test Desai Plumbing”" in page.locator("h1").inner_text()
+    assert run_axe(page) == []
+    page.get_by_label("Something went wrong with work they did").check()
+    page.get_by_label("Tell us more (optional)").fill("Left the job half done")
+    page.get_by_role("button", name="Send").click()
+    assert page.locator("h1").inner_text() == "Thank you"
+    assert context.cookies() == []
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/traders/", "/traders/?lang=gu", "/traders/test-shah-plumbing/recommend",
+                                  "/traders/test-shah-plumbing/report?lang=gu"])
 def test_trader_pages_are_accessible(watched, traders_server, path):
     watched.page.goto(traders_server + path)
     assert run_axe(watched.page) == []
