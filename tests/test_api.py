@@ -153,3 +153,42 @@ def test_large_responses_are_gzipped_for_browsers_that_ask(client):
     assert len(packed.data) < len(plain.data) / 4
     again = client.get("/api/assets.geojson", headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
     assert again.status_code == 304
+
+
+def _forget_cached_answers():
+    from app.views.api import _GEOJSON_CACHE
+    from app.views.filters import _SEARCHES
+
+    _GEOJSON_CACHE.clear()
+    _SEARCHES.clear()
+
+
+def test_map_data_is_the_same_whichever_page_is_read_first(client):
+    """Showing a cached search on /map must not change what /api/assets.geojson then returns."""
+    _forget_cached_answers()
+    data_first = client.get("/api/assets.geojson").get_json()
+    client.get("/map")
+    _forget_cached_answers()
+    client.get("/map")  # hydrates the first page of the cached search
+    data_after_map = client.get("/api/assets.geojson").get_json()
+    assert data_after_map == data_first
+    # Coordinates the map draws are rounded to about a metre whichever way round.
+    coordinates = [c for f in data_after_map["features"] if f["geometry"] for c in f["geometry"]["coordinates"]]
+    assert all(round(c, 5) == c for c in coordinates)
+
+
+def test_a_cached_search_cannot_be_changed_by_its_readers(app):
+    from app.db import get_db
+    from app.search import Query, hydrate
+    from app.views.filters import cached_search, local_now
+
+    with app.test_request_context("/"):
+        found = cached_search(get_db(), Query(), local_now())
+        shown = hydrate(get_db(), found.results[:3])
+        assert all("description" in r.asset for r in shown)
+        assert all("description" not in r.asset for r in found.results[:3])  # the cached ones are unchanged
+        with pytest.raises(TypeError):
+            found.results[0].asset["name"] = "changed"
+        with pytest.raises(AttributeError):
+            found.results[0].distance_m = 1.0
+        assert cached_search(get_db(), Query(), local_now()) is found

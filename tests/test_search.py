@@ -93,7 +93,7 @@ def test_hostile_text_is_just_text(db, text):
 
 def test_did_you_mean(db):
     found = search(db, Query(q="libary"), THURSDAY_9AM)
-    assert found.results == [] and found.suggestion == "library"
+    assert not found.results and found.suggestion == "library"
     assert search(db, Query(q="lunch"), THURSDAY_9AM).suggestion is None
 
 

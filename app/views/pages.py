@@ -141,11 +141,10 @@ def home():
     found = cached_search(db, parsed.query, now) if searched and not place_failed else None
     wards = list_wards(db)
     names = {w["ward_code"]: w["ward_name"] for w in wards}
-    pages = Pages(found.results if found else [], args, "pages.home")
-    if found:
-        hydrate(db, pages.items + found.ward_only)
+    pages = Pages(found.results if found else (), args, "pages.home")
     return render_template(
-        "pages/home.html", args=args, searched=searched, found=found, shown=pages.items, pages=pages,
+        "pages/home.html", args=args, searched=searched, found=found, shown=hydrate(db, pages.items), pages=pages,
+        ward_only=hydrate(db, found.ward_only) if found else (),
         origin=parsed.query.origin if parsed else None, problems=parsed.problems if parsed else [],
         wards=wards, facets=facets(db), day_codes=DAY_CODES, today=now.date(), ward_name=names.get,
     )
