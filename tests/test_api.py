@@ -192,3 +192,31 @@ def test_a_cached_search_cannot_be_changed_by_its_readers(app):
         with pytest.raises(AttributeError):
             found.results[0].distance_m = 1.0
         assert cached_search(get_db(), Query(), local_now()) is found
+
+
+@pytest.fixture
+def private_home_client(live_db, area):
+    """A live site with a group held in someone's home at LE5 5AA (private address)."""
+    from app import create_app, store
+    from app.edits import save_asset
+    from app.users import User
+
+    db = store.connect(live_db)
+    saved = save_asset(db, area, User(1, "Asha", "connector"),
+                       {"name": "Knit at home", "category": "group_activity", "postcode": "LE5 5AA",
+                        "address": "12 Ash Close", "private_address": "1", "source": "host"})
+    db.conn.close()
+    client = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": ""}).test_client()
+    return client, saved.asset_id
+
+
+def test_a_private_home_has_no_distance_in_the_api_or_the_list(private_home_client):
+    client, asset_id = private_home_client
+    data = client.get("/api/assets?near=LE5 5AA&limit=500").get_json()
+    mine = [a for a in data["assets"] if a["id"] == asset_id]
+    assert len(mine) == 1 and mine[0]["distance_m"] is None and mine[0]["walk_minutes"] is None
+    assert data["assets"][-1]["id"] == asset_id  # after every measured listing, with the ward-level ones
+    html = client.get("/?postcode=LE5+5AA").get_data(as_text=True)
+    entry = html[html.index("Knit at home"):]
+    entry = entry[:entry.index("</li>")]
+    assert "walk" not in entry and "Very close" not in entry
