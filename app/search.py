@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -14,7 +15,8 @@ import sqlite_utils
 
 from .locate import Origin
 from .schedule import Occurrence, Session, next_occurrence, occurs_on
-from .store import decode_asset
+from .cache import LRUCache
+from .store import FTS_COLUMNS, data_version, decode_asset
 
 PUBLIC_COLUMNS = (
     "id", "name", "category", "category_label", "description", "address", "postcode", "lat",
@@ -232,10 +234,35 @@ def hydrate(db: sqlite_utils.Database, results) -> tuple[Result, ...]:
                  for result in results)
 
 
+# "Did you mean" offers only words residents could find: the full-text index also holds the words
+# of hidden, closed and deleted listings (a "refuge" must never be suggested). Kept per version of
+# the data, as words are read from every public listing.
+_VOCABULARIES = LRUCache(4)
+
+
+def public_vocabulary(db: sqlite_utils.Database) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Return the words of public listings (as a list and a set), split as the full-text index splits them."""
+    key = data_version(db)
+    vocabulary = _VOCABULARIES.get(key)
+    if vocabulary is None:
+        # SQLite's own FTS5 tokenizer splits the words, in memory, so they are exactly the indexed ones.
+        scratch = sqlite3.connect(":memory:")
+        try:
+            scratch.execute(f"create virtual table words using fts5({', '.join(FTS_COLUMNS)})")
+            scratch.executemany(f"insert into words values ({', '.join('?' * len(FTS_COLUMNS))})",
+                                db.execute(f"select {', '.join(FTS_COLUMNS)} from assets where {PUBLIC}"))
+            scratch.execute("create virtual table terms using fts5vocab(words, 'row')")
+            terms = tuple(row[0] for row in scratch.execute("select term from terms"))
+        finally:
+            scratch.close()
+        vocabulary = (terms, frozenset(terms))
+        _VOCABULARIES.put(key, vocabulary)
+    return vocabulary
+
+
 def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
-    """Return the text with each unknown word replaced by the closest indexed word, or None."""
-    vocabulary = [row[0] for row in db.execute("select term from assets_fts_words")]
-    known = set(vocabulary)
+    """Return the text with each unknown word replaced by the closest public word, or None."""
+    vocabulary, known = public_vocabulary(db)
     words = text.lower().split()
     fixed, changed = [], False
     for word in words:

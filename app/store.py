@@ -273,6 +273,14 @@ def connect(db_path: str | Path, readonly: bool = False) -> sqlite_utils.Databas
     return sqlite_utils.Database(conn)
 
 
+def data_version(db: sqlite_utils.Database) -> tuple:
+    """Identify the database's data as it is now: a rebuild swaps in a new file, an edit bumps meta."""
+    path = next(row[2] for row in db.execute("pragma database_list") if row[1] == "main")
+    stat = os.stat(path)
+    row = db.execute("select value from meta where key = 'data_version'").fetchone()
+    return (path, stat.st_ino, stat.st_mtime_ns, row[0] if row else None)
+
+
 def decode_asset(row: dict) -> dict:
     """Turn an assets-table row into plain Python values (JSON columns decoded)."""
     asset = dict(row)

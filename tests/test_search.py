@@ -169,3 +169,20 @@ def test_a_private_home_gets_no_distance_and_no_place_in_the_nearest_first_order
     # Within a radius or not, a private home is listed (or not) the same way: the radius says nothing.
     tight = search(db, Query(origin=from_postcode(db, "LE5 5AA"), radius_m=1), THURSDAY_9AM)
     assert [r.asset["id"] for r in tight.ward_only] == ["home-group"]
+
+
+@pytest.mark.parametrize("status", ["hidden", "closed", "deleted"])
+def test_did_you_mean_offers_only_words_of_public_listings(tmp_path, area, status):
+    rows = [{"id": "cafe", "name": "Pop-in cafe", "category": "cafe", "postcode": "LE5 5AA", "source": "test"},
+            {"id": "safe", "name": "Womens refuge", "category": "advice_support", "ward": "Evington",
+             "location_precision": "ward", "description": "Confidential shelter", "source": "test"}]
+    build(area, tmp_path / "v.db", write_csv(tmp_path / "v.csv", rows), today=date(2026, 11, 26))
+    db = store.connect(tmp_path / "v.db")
+    assert search(db, Query(q="refuje"), THURSDAY_9AM).suggestion == "refuge"
+    db.execute("update assets set status = ? where id = 'safe'", [status])
+    db.execute("update meta set value = cast(value as integer) + 1 where key = 'data_version'")  # as an edit does
+    db.conn.commit()
+    for typo in ("refuje", "shelteer", "confidental"):
+        found = search(db, Query(q=typo), THURSDAY_9AM)
+        assert not found.results and found.suggestion is None, typo
+    assert search(db, Query(q="cafee"), THURSDAY_9AM).suggestion == "cafe"
