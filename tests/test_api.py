@@ -84,7 +84,7 @@ def test_geojson_points(client, built_db):
     _, report = built_db
     response = client.get("/api/assets.geojson")
     assert response.mimetype == "application/geo+json"
-    assert "max-age" in response.headers["Cache-Control"] and response.headers["ETag"]
+    assert "no-cache" in response.headers["Cache-Control"] and response.headers["ETag"]
     features = response.get_json()["features"]
     assert len(features) == report.imported
     placed = [f for f in features if f["geometry"]]
@@ -220,3 +220,26 @@ def test_a_private_home_has_no_distance_in_the_api_or_the_list(private_home_clie
     entry = html[html.index("Knit at home"):]
     entry = entry[:entry.index("</li>")]
     assert "walk" not in entry and "Very close" not in entry
+
+
+def test_shared_caches_must_ask_again_once_a_listing_turns_private(private_home_client, area):
+    from app import store
+    from app.edits import form_values, save_asset, workspace_asset
+    from app.users import User
+
+    client, _ = private_home_client
+    for url in ("/api/assets.geojson", "/api/assets.geojson?category=library", "/api/assets/belgrave-library.geojson"):
+        before = client.get(url)
+        control = before.headers["Cache-Control"]
+        assert "no-cache" in control and "max-age" not in control, url  # kept, but never used without asking
+        assert before.headers["ETag"]
+    etag = client.get("/api/assets.geojson?category=library").headers["ETag"]
+    db = store.connect(client.application.config["DATABASE"])
+    library = workspace_asset(db, "belgrave-library")
+    save_asset(db, area, User(1, "Asha", "connector"), {**form_values(library), "private_address": "1"},
+               "belgrave-library", library["version"])
+    db.conn.close()
+    again = client.get("/api/assets.geojson?category=library", headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    feature = next(f for f in again.get_json()["features"] if f["properties"]["id"] == "belgrave-library")
+    assert feature["geometry"] is None
