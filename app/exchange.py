@@ -15,6 +15,7 @@ from .assets import COLUMNS, Problem, decode_csv_bytes, parse_asset_csv
 from .config import Area
 from .edits import form_values, normalised_values, save_asset, set_status, wards_frame
 from .pipeline import prepare
+from .store import PUBLIC_STATUSES
 from .users import User
 
 # Spreadsheets run a cell that starts with one of these as a formula.
@@ -30,9 +31,11 @@ def neutralise(value: str) -> str:
     return value
 
 
-def export_rows(db: sqlite_utils.Database, include_private: bool = False, include_deleted: bool = False) -> list[dict]:
-    """Every asset as a row of the asset CSV contract, plus status and (if asked) the private flag."""
-    where = "" if include_deleted else "where status != 'deleted'"
+def export_rows(db: sqlite_utils.Database, include_private: bool = False, include_hidden: bool = False) -> list[dict]:
+    """Every public asset (or, if asked, every asset) as a row of the asset CSV contract, with its status."""
+    # Hidden, closed and deleted listings are often hidden for a reason (a refuge, a complaint):
+    # an export is easily shared, so they stay out unless asked for.
+    where = "" if include_hidden else f"where status in ({', '.join(repr(s) for s in PUBLIC_STATUSES)})"
     rows = []
     for asset in db.execute(f"select * from assets {where} order by rowid"):
         asset = dict(asset)
@@ -54,6 +57,12 @@ def export_rows(db: sqlite_utils.Database, include_private: bool = False, includ
             row.setdefault(key, value)
         rows.append(row)
     return rows
+
+
+def left_out(db: sqlite_utils.Database) -> dict[str, int]:
+    """Count the listings an export leaves out by default, by status (hidden, closed, deleted)."""
+    return dict(db.execute(f"select status, count(*) from assets where status not in "
+                           f"({', '.join(repr(s) for s in PUBLIC_STATUSES)}) group by status order by status"))
 
 
 def write_csv(rows: list[dict], path: str | Path) -> Path:
