@@ -42,5 +42,8 @@ def init_app(app: Flask) -> None:
         try:
             with store.transaction(db):
                 store.ensure_live_tables(db)
+            # Private listings made before their ids were kept free of postcodes get new ones.
+            from .edits import rename_private_ids
+            rename_private_ids(db)
         finally:
             db.conn.close()

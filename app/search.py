@@ -291,6 +291,13 @@ def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
     return _public(decode_asset(dict(zip(PUBLIC_COLUMNS, row))), bool(row[-1])) if row else None
 
 
+def redirect_for(db: sqlite_utils.Database, old_id: str) -> str | None:
+    """Return the new id of a renamed public listing, or None (always None for a private one)."""
+    row = db.execute(f"select asset_redirects.new_id from asset_redirects join assets on assets.id = asset_redirects.new_id "
+                     f"where asset_redirects.old_id = ? and assets.private_address = 0 and {PUBLIC}", [old_id]).fetchone()
+    return row[0] if row else None
+
+
 def is_stale(asset: dict, today: date) -> bool:
     """Say whether nobody has checked an asset for over a year (or ever)."""
     if not asset.get("last_verified"):

@@ -162,6 +162,8 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
             id integer primary key, trader_id text not null, at text not null, user_name text not null,
             action text not null, field text, old_value text, new_value text, note text);
     """)
+    # Old ids of renamed listings, so old links keep working (never kept for private listings).
+    db.execute("create table if not exists asset_redirects (old_id text primary key, new_id text not null)")
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """The residents' pages: search, map, asset, ward and about. Thin: the work is in app.search."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from ..assets import CATEGORIES
@@ -16,6 +16,7 @@ from ..search import (
     hydrate,
     is_stale,
     list_wards,
+    redirect_for,
     result_for,
     search,
 )
@@ -178,7 +179,10 @@ def asset(asset_id: str):
     db = get_db()
     found = get_asset(db, asset_id)
     if found is None:
-        abort(404)
+        new_id = redirect_for(db, asset_id)
+        if new_id is None:
+            abort(404)
+        return redirect(url_for("pages.asset", asset_id=new_id, **request.args), 301)
     now = local_now()
     result = result_for(found, now)
     parts = None
