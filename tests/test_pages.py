@@ -247,3 +247,26 @@ def test_a_renamed_public_listing_redirects_from_its_old_id(live_db):
     assert response.status_code == 301
     assert response.headers["Location"].endswith("/assets/belgrave-neighbourhood-library?lang=gu")
     assert client.get("/assets/belgrave-neighbourhood-library").status_code == 200
+
+
+def test_print_this_list_prints_every_result_of_a_long_list(client, built_db):
+    from html import unescape
+
+    from app import store
+    from app.locate import from_postcode
+    from app.search import Query, search
+
+    db = store.connect(built_db[0], readonly=True)
+    near = search(db, Query(origin=from_postcode(db, "LE5 5AA")), datetime(2026, 11, 26, 9, 0))
+    names = [unescape(r.asset["name"]) for r in near.results]
+    db.conn.close()
+    assert len(names) > 50
+    first = page(client, "/?postcode=LE5+5AA")
+    assert first.count('<li class="result">') < len(names) and "Next page" in first
+    link = re.search(r'<a class="button secondary" href="([^"]+)">Print this list</a>', first).group(1)
+    assert "print=all" in link and "postcode=LE5" in unescape(link)
+    printed = page(client, unescape(link))
+    shown = [unescape(n) for n in re.findall(r'<h3><a href="/assets/[^"]+">([^<]+)</a></h3>', printed)]
+    assert shown[:len(names)] == names  # every result, in the same order
+    assert "Next page" not in printed and "Page 1 of" not in printed
+    assert "data-print-on-load" in printed
