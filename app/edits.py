@@ -192,21 +192,25 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
 def rename_asset(db: sqlite_utils.Database, user: User, old_id: str, new_id: str, note: str) -> None:
     """Give an asset a new id inside the caller's transaction, carrying its history and suggestions.
 
-    Links to the old id redirect to the new one, unless the listing is private: a redirect would
-    tie the old, address-bearing link to the listing, so its old link simply stops working.
+    The old id is kept in asset_redirects, so old links and spreadsheets still find the listing;
+    residents are redirected only while it is not private (see search.redirect_for).
     """
-    private = db.execute("select private_address from assets where id = ?", [old_id]).fetchone()[0]
     db.execute("update assets set id = ? where id = ?", [new_id, old_id])
     db.execute("update changes set asset_id = ? where asset_id = ?", [new_id, old_id])
     db.execute("update suggestions set asset_id = ? where asset_id = ?", [new_id, old_id])
     db.execute("update suggestions set merged_into = ? where merged_into = ?", [new_id, old_id])
-    if private:
-        db.execute("delete from asset_redirects where new_id = ?", [old_id])
-    else:
-        db.execute("update asset_redirects set new_id = ? where new_id = ?", [new_id, old_id])
-        db.execute("insert or replace into asset_redirects (old_id, new_id) values (?, ?)", [old_id, new_id])
+    db.execute("update asset_redirects set new_id = ? where new_id = ?", [new_id, old_id])
+    db.execute("insert or replace into asset_redirects (old_id, new_id) values (?, ?)", [old_id, new_id])
     db.execute("delete from asset_redirects where old_id = ?", [new_id])
     _record(db, _next_change_set(db), new_id, user, "rename", note, [("id", old_id, new_id)])
+
+
+def current_id(db: sqlite_utils.Database, asset_id: str) -> str:
+    """Return the id an asset has now, following renames (for spreadsheets holding old ids)."""
+    if not asset_id or db.execute("select 1 from assets where id = ?", [asset_id]).fetchone():
+        return asset_id
+    row = db.execute("select new_id from asset_redirects where old_id = ?", [asset_id]).fetchone()
+    return row[0] if row else asset_id
 
 
 def _postcode_slugs(postcodes) -> list[str]:

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from .assets import COLUMNS, Problem, decode_csv_bytes, parse_asset_csv
 from .config import Area
-from .edits import form_values, normalised_values, save_asset, set_status, wards_frame
+from .edits import current_id, form_values, normalised_values, save_asset, set_status, wards_frame
 from .pipeline import prepare
 from .store import PUBLIC_STATUSES
 from .users import User
@@ -141,7 +141,7 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
         if len(raw.cells) > len(asset_file.header):
             plan.rejected.append((raw.row, f"row {raw.row}: has more cells than the header has columns"))
             continue
-        asset_id = values.get("id", "").strip()
+        asset_id = current_id(db, values.get("id", "").strip())
         current = db.execute("select * from assets where id = ?", [asset_id]).fetchone() if asset_id else None
         now = form_values(dict(current)) if current else None
         merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
@@ -151,7 +151,7 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
             plan.rejected.append((raw.row, "; ".join(str(Problem(raw.row, p.column, p.message)) for p in errors)))
             continue
         if not asset_id:
-            asset_id = _generated_id_for(area, merged, today, wards)
+            asset_id = current_id(db, _generated_id_for(area, merged, today, wards))
             current = db.execute("select * from assets where id = ?", [asset_id]).fetchone()
             now = form_values(dict(current)) if current else None
         if asset_id in seen:
@@ -189,10 +189,10 @@ def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | 
     note = f"import of {plan.file_name}"
     wards = wards_frame(db)
     for _, values, _ in plan.new:
-        save_asset(db, area, user, values, note=note, action="import", today=today, new_id=values["id"],
-                   extra=values["_extra"] or {}, wards=wards)
+        saved = save_asset(db, area, user, values, note=note, action="import", today=today, new_id=values["id"],
+                           extra=values["_extra"] or {}, wards=wards)
         if values["_status"] and values["_status"] != "open":
-            set_status(db, user, values["id"], values["_status"], note)
+            set_status(db, user, saved.asset_id, values["_status"], note)  # a private one may have been renamed
     for _, change, values in plan.changed:
         if change.web_edit and not overwrite_web_edits:
             continue

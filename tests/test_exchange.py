@@ -145,3 +145,22 @@ def test_a_save_and_its_history_are_one_transaction(live_db, area, monkeypatch):
         save_asset(db, area, ASHA, {"name": "Half saved", "category": "group_activity", "postcode": "LE5 5AA",
                                     "source": "test"})
     assert store.connect(live_db).execute("select count(*) from assets where name = 'Half saved'").fetchone()[0] == 0
+
+
+def test_importing_a_private_listing_with_its_postcode_in_its_id(live_db, tmp_path, area):
+    from conftest import write_csv as write_rows
+
+    from app.exchange import apply_import, plan_import
+
+    path = write_rows(tmp_path / "in.csv", [{"id": "knit-le5-5aa", "name": "Knit at home", "category": "group_activity",
+                                            "postcode": "LE5 5AA", "source": "host", "private_address": "1",
+                                            "status": "hidden"}])
+    db = store.connect(live_db)
+    plan = plan_import(db, area, path)
+    assert [values["id"] for _, values, _ in plan.new] == ["knit-le5-5aa"]
+    apply_import(db, area, ASHA, path, plan.digest)
+    (new_id, status), = db.execute("select id, status from assets where name = 'Knit at home'").fetchall()
+    assert "le5" not in new_id and status == "hidden"
+    again = plan_import(db, area, path)  # the same spreadsheet again: the listing is found, not added twice
+    assert not again.new and [asset_id for _, asset_id in again.unchanged] == [new_id]
+    db.conn.close()
