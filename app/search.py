@@ -13,9 +13,9 @@ from typing import Mapping, NamedTuple
 
 import sqlite_utils
 
+from .cache import LRUCache
 from .locate import Origin
 from .schedule import Occurrence, Session, next_occurrence, occurs_on
-from .cache import LRUCache
 from .store import FTS_COLUMNS, data_version, decode_asset
 
 PUBLIC_COLUMNS = (
@@ -64,7 +64,7 @@ def frozen_asset(asset: dict) -> Mapping:
 
 @lru_cache(maxsize=8192)
 def _next_on(sessions: tuple[Session, ...], now: datetime) -> Occurrence | None:
-    # Worked out only for results that are shown, and once per schedule and minute.
+    # Worked out only for results that are shown, and once per schedule and moment.
     return next_occurrence(sessions, now) if sessions else None
 
 
