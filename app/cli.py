@@ -145,18 +145,25 @@ def users_list(db_path):
 @click.option("--out", "out_path", default="data/assets.csv", show_default=True, type=click.Path(dir_okay=False))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
 @click.option("--include-private", is_flag=True, help="Keep private addresses (and mark them) in the file.")
-def export(out_path, db_path, include_private):
+@click.option("--include-hidden", is_flag=True, help="Also write hidden, closed and deleted listings (with their status).")
+def export(out_path, db_path, include_private, include_hidden):
     """Write the live database back to the asset CSV format (formulas neutralised for spreadsheets).
 
-    Private addresses are left out unless --include-private; deleted listings are left out.
+    Private addresses are left out unless --include-private; hidden, closed and deleted listings
+    are left out unless --include-hidden.
     """
     from . import store
-    from .exchange import export_rows, write_csv
+    from .exchange import export_rows, left_out, write_csv
 
     db = store.connect(db_path or _default_db(), readonly=True)
-    rows = export_rows(db, include_private=include_private)
+    rows = export_rows(db, include_private=include_private, include_hidden=include_hidden)
     write_csv(rows, out_path)
     click.echo(f"Wrote {len(rows)} assets to {out_path}")
+    missing = {} if include_hidden else left_out(db)
+    if missing:
+        counts = ", ".join(f"{n} {status}" for status, n in missing.items())
+        click.echo(f"Left out {sum(missing.values())} listings that residents cannot see ({counts}); "
+                   "add --include-hidden to write them too.")
 
 
 @cli.command("import")

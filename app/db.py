@@ -23,12 +23,8 @@ def get_write_db():
 
 
 def database_version() -> tuple:
-    """Identify the database file as it is now; a rebuild swaps in a new file, so this changes."""
-    path = current_app.config["DATABASE"]
-    stat = os.stat(path)
-    # Workspace edits change the data without a new file; they bump meta.data_version.
-    row = get_db().execute("select value from meta where key = 'data_version'").fetchone()
-    return (path, stat.st_ino, stat.st_mtime_ns, row[0] if row else None)
+    """Identify this app's database as it is now (for caches): changes with a rebuild or an edit."""
+    return store.data_version(get_db())
 
 
 def close_db(exception=None) -> None:
@@ -46,5 +42,8 @@ def init_app(app: Flask) -> None:
         try:
             with store.transaction(db):
                 store.ensure_live_tables(db)
+            # Private listings made before their ids were kept free of postcodes get new ones.
+            from .edits import rename_private_ids
+            rename_private_ids(db)
         finally:
             db.conn.close()

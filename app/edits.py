@@ -12,10 +12,11 @@ import sqlite_utils
 
 from .assets import COLUMNS, Problem
 from .config import Area
-from .pipeline import asset_row, prepare
+from .pipeline import asset_row, generated_id, prepare, unused_id
 from .store import ASSET_COLUMNS, transaction
 from .store import insert_row as _insert
 from .users import User
+from .wards import slugify
 
 STATUSES = ("open", "temporarily_closed", "closed", "hidden", "deleted")
 # The fields a person edits: the CSV contract plus the private-address flag.
@@ -151,7 +152,8 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
     taken = {r[0] for r in db.execute("select id from assets")}
     if not asset_id and new_id and new_id in taken:
         raise EditError([Problem(None, "id", f"'{new_id}' is already used by another listing")])
-    record, problems = prepare(values, area, wards if wards is not None else wards_frame(db), today, taken_ids=taken)
+    record, problems = prepare(values, area, wards if wards is not None else wards_frame(db), today, taken_ids=taken,
+                               private=values.get("private_address") in ("1", "on", "true", "yes"))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise EditError(errors)
@@ -181,8 +183,67 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
             row["status"] = "open"
             _insert(db, "assets", row)
         _record(db, change_set, row["id"], user, action or ("edit" if current else "create"), note, changed)
+        if row["private_address"]:
+            row["id"] = _unaddressed_id(db, user, row["id"], {row["postcode"], current and current["postcode"]})
         _bump_data_version(db)
     return Saved(row["id"], row["version"], [p for p in problems if p.severity == "warning"])
+
+
+def rename_asset(db: sqlite_utils.Database, user: User, old_id: str, new_id: str, note: str) -> None:
+    """Give an asset a new id inside the caller's transaction, carrying its history and suggestions.
+
+    The old id is kept in asset_redirects, so old links and spreadsheets still find the listing;
+    residents are redirected only while it is not private (see search.redirect_for).
+    """
+    db.execute("update assets set id = ? where id = ?", [new_id, old_id])
+    db.execute("update changes set asset_id = ? where asset_id = ?", [new_id, old_id])
+    db.execute("update suggestions set asset_id = ? where asset_id = ?", [new_id, old_id])
+    db.execute("update suggestions set merged_into = ? where merged_into = ?", [new_id, old_id])
+    db.execute("update asset_redirects set new_id = ? where new_id = ?", [new_id, old_id])
+    db.execute("insert or replace into asset_redirects (old_id, new_id) values (?, ?)", [old_id, new_id])
+    db.execute("delete from asset_redirects where old_id = ?", [new_id])
+    _record(db, _next_change_set(db), new_id, user, "rename", note, [("id", old_id, new_id)])
+
+
+def current_id(db: sqlite_utils.Database, asset_id: str) -> str:
+    """Return the id an asset has now, following renames (for spreadsheets holding old ids)."""
+    if not asset_id or db.execute("select 1 from assets where id = ?", [asset_id]).fetchone():
+        return asset_id
+    row = db.execute("select new_id from asset_redirects where old_id = ?", [asset_id]).fetchone()
+    return row[0] if row else asset_id
+
+
+def _postcode_slugs(postcodes) -> list[str]:
+    return [slugify(p) for p in postcodes if p]
+
+
+def _unaddressed_id(db: sqlite_utils.Database, user: User, asset_id: str, postcodes) -> str:
+    """Rename a private listing whose id carries its postcode (le5-5aa) to one made from its ward."""
+    if not any(f"-{slug}" in asset_id for slug in _postcode_slugs(postcodes)):
+        return asset_id
+    name, ward_name = db.execute("select name, ward_name from assets where id = ?", [asset_id]).fetchone()
+    taken = {r[0] for r in db.execute("select id from assets")} | {
+        r[0] for r in db.execute("select old_id from asset_redirects")}
+    new_id = unused_id(generated_id(name, ward_name or ""), taken)
+    rename_asset(db, user, asset_id, new_id, "private address: the id no longer carries the postcode")
+    return new_id
+
+
+MIGRATION_USER = User(0, "system", "admin")
+
+
+def rename_private_ids(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """Rename every private listing whose id carries its postcode; safe to repeat. Returns (old, new) pairs."""
+    renamed = []
+    with transaction(db):
+        for asset_id, postcode in db.execute(
+                "select id, postcode from assets where private_address = 1 and postcode is not null").fetchall():
+            new_id = _unaddressed_id(db, MIGRATION_USER, asset_id, [postcode])
+            if new_id != asset_id:
+                renamed.append((asset_id, new_id))
+        if renamed:
+            _bump_data_version(db)
+    return renamed
 
 
 def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str, note: str = "") -> int:

@@ -13,8 +13,9 @@ import sqlite_utils
 
 from .assets import COLUMNS, Problem, decode_csv_bytes, parse_asset_csv
 from .config import Area
-from .edits import form_values, normalised_values, save_asset, set_status, wards_frame
+from .edits import current_id, form_values, normalised_values, save_asset, set_status, wards_frame
 from .pipeline import prepare
+from .store import PUBLIC_STATUSES
 from .users import User
 
 # Spreadsheets run a cell that starts with one of these as a formula.
@@ -30,9 +31,11 @@ def neutralise(value: str) -> str:
     return value
 
 
-def export_rows(db: sqlite_utils.Database, include_private: bool = False, include_deleted: bool = False) -> list[dict]:
-    """Every asset as a row of the asset CSV contract, plus status and (if asked) the private flag."""
-    where = "" if include_deleted else "where status != 'deleted'"
+def export_rows(db: sqlite_utils.Database, include_private: bool = False, include_hidden: bool = False) -> list[dict]:
+    """Every public asset (or, if asked, every asset) as a row of the asset CSV contract, with its status."""
+    # Hidden, closed and deleted listings are often hidden for a reason (a refuge, a complaint):
+    # an export is easily shared, so they stay out unless asked for.
+    where = "" if include_hidden else f"where status in ({', '.join(repr(s) for s in PUBLIC_STATUSES)})"
     rows = []
     for asset in db.execute(f"select * from assets {where} order by rowid"):
         asset = dict(asset)
@@ -54,6 +57,12 @@ def export_rows(db: sqlite_utils.Database, include_private: bool = False, includ
             row.setdefault(key, value)
         rows.append(row)
     return rows
+
+
+def left_out(db: sqlite_utils.Database) -> dict[str, int]:
+    """Count the listings an export leaves out by default, by status (hidden, closed, deleted)."""
+    return dict(db.execute(f"select status, count(*) from assets where status not in "
+                           f"({', '.join(repr(s) for s in PUBLIC_STATUSES)}) group by status order by status"))
 
 
 def write_csv(rows: list[dict], path: str | Path) -> Path:
@@ -132,7 +141,7 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
         if len(raw.cells) > len(asset_file.header):
             plan.rejected.append((raw.row, f"row {raw.row}: has more cells than the header has columns"))
             continue
-        asset_id = values.get("id", "").strip()
+        asset_id = current_id(db, values.get("id", "").strip())
         current = db.execute("select * from assets where id = ?", [asset_id]).fetchone() if asset_id else None
         now = form_values(dict(current)) if current else None
         merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
@@ -142,7 +151,7 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
             plan.rejected.append((raw.row, "; ".join(str(Problem(raw.row, p.column, p.message)) for p in errors)))
             continue
         if not asset_id:
-            asset_id = _generated_id_for(area, merged, today, wards)
+            asset_id = current_id(db, _generated_id_for(area, merged, today, wards))
             current = db.execute("select * from assets where id = ?", [asset_id]).fetchone()
             now = form_values(dict(current)) if current else None
         if asset_id in seen:
@@ -180,10 +189,10 @@ def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | 
     note = f"import of {plan.file_name}"
     wards = wards_frame(db)
     for _, values, _ in plan.new:
-        save_asset(db, area, user, values, note=note, action="import", today=today, new_id=values["id"],
-                   extra=values["_extra"] or {}, wards=wards)
+        saved = save_asset(db, area, user, values, note=note, action="import", today=today, new_id=values["id"],
+                           extra=values["_extra"] or {}, wards=wards)
         if values["_status"] and values["_status"] != "open":
-            set_status(db, user, values["id"], values["_status"], note)
+            set_status(db, user, saved.asset_id, values["_status"], note)  # a private one may have been renamed
     for _, change, values in plan.changed:
         if change.web_edit and not overwrite_web_edits:
             continue

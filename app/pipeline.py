@@ -78,7 +78,8 @@ def _name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def _generated_id(name: str, place: str) -> str:
+def generated_id(name: str, place: str) -> str:
+    """Make an id from a name and a place (a postcode or a ward): lowercase words joined by hyphens."""
     base = slugify(name)[:60].strip("-")
     if not base:  # names written wholly in another script (Gujarati, Urdu, ...)
         base = "asset-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
@@ -166,11 +167,13 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
 
 
 def prepare(values: dict[str, str], area: Area, wards, today: date,
-            directory: PostcodeDirectory | None = None, taken_ids: set[str] = frozenset()) -> tuple[dict, list[Problem]]:
+            directory: PostcodeDirectory | None = None, taken_ids: set[str] = frozenset(),
+            private: bool = False) -> tuple[dict, list[Problem]]:
     """Run one asset's values (keyed by contract column) through the same stages as a build.
 
     This is how the workspace's forms check and place an asset: exactly as the CSV importer
     does. Returns the record and its problems; any problem with severity "error" means reject.
+    A new private listing's id is made from its name and ward, never its postcode.
     """
     checked = validate_row(values, None, today)
     record, problems = checked.record, checked.problems
@@ -179,12 +182,20 @@ def prepare(values: dict[str, str], area: Area, wards, today: date,
     _geocode([record], [problems], directory or PostcodeDirectory(), area)
     _place([record], [problems], wards, area)
     if not _rejected(problems) and not record["id"]:
-        place = record["postcode"] or (record["ward"] if record["precision"] == "ward" else "")
-        base, n = _generated_id(record["name"], place), 2
-        record["id"] = base
-        while record["id"] in taken_ids:
-            record["id"], n = f"{base}-{n}", n + 1
+        if private:  # the id is in every link: it must say nothing of where someone lives
+            place = dict(zip(wards["ward_code"], wards["ward_name"])).get(record.get("ward_code"), "")
+        else:
+            place = record["postcode"] or (record["ward"] if record["precision"] == "ward" else "")
+        record["id"] = unused_id(generated_id(record["name"], place), taken_ids)
     return record, problems
+
+
+def unused_id(base: str, taken_ids) -> str:
+    """Return base, or base with the first free number after it (-2, -3, ...)."""
+    candidate, n = base, 2
+    while candidate in taken_ids:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
 
 
 def _validate(asset_file: AssetFile, today: date):
@@ -365,12 +376,8 @@ def _flag_duplicates(records, problems_by_row) -> None:
         else:
             seen_place[key] = record["row"]
         if not record["id"]:
-            base = _generated_id(record["name"], place)
-            candidate, n = base, 2
-            while candidate in taken:
-                candidate, n = f"{base}-{n}", n + 1
-            record["id"] = candidate
-            taken.add(candidate)
+            record["id"] = unused_id(generated_id(record["name"], place), taken)
+            taken.add(record["id"])
 
 
 def asset_row(record: dict, problems: list[Problem], ward_names: dict) -> tuple:

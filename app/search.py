@@ -4,15 +4,19 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from dataclasses import dataclass, field
+import sqlite3
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping, NamedTuple
 
 import sqlite_utils
 
+from .cache import LRUCache
 from .locate import Origin
 from .schedule import Occurrence, Session, next_occurrence, occurs_on
-from .store import decode_asset
+from .store import FTS_COLUMNS, data_version, decode_asset
 
 PUBLIC_COLUMNS = (
     "id", "name", "category", "category_label", "description", "address", "postcode", "lat",
@@ -53,25 +57,32 @@ class Query:
     language: str | None = None
 
 
-class Result:
-    """One asset found by a search, with its distance and sessions.
+def frozen_asset(asset: dict) -> Mapping:
+    """Return a read-only view of an asset, so a cached search cannot be changed by its readers."""
+    return MappingProxyType(asset)
 
-    A plain class with slots: a search of 10,000 assets makes 10,000 of these.
+
+@lru_cache(maxsize=8192)
+def _next_on(sessions: tuple[Session, ...], now: datetime) -> Occurrence | None:
+    # Worked out only for results that are shown, and once per schedule and moment.
+    return next_occurrence(sessions, now) if sessions else None
+
+
+class Result(NamedTuple):
+    """One asset found by a search, with its distance and sessions; immutable, as searches are cached.
+
+    A tuple: a search of 10,000 assets makes 10,000 of these.
     """
 
-    __slots__ = ("asset", "now", "distance_m", "sessions", "_next_on")
-
-    def __init__(self, asset: dict, now: datetime, distance_m: float | None = None,
-                 sessions: tuple[Session, ...] = ()):
-        self.asset, self.now, self.distance_m, self.sessions = asset, now, distance_m, sessions
-        self._next_on = False  # not worked out yet
+    asset: Mapping
+    now: datetime
+    distance_m: float | None = None
+    sessions: tuple[Session, ...] = ()
 
     @property
     def next_on(self) -> Occurrence | None:
-        """When it is next on (worked out only for results that are shown)."""
-        if self._next_on is False:
-            self._next_on = next_occurrence(self.sessions, self.now) if self.sessions else None
-        return self._next_on
+        """When it is next on."""
+        return _next_on(self.sessions, self.now)
 
     @property
     def walk_minutes(self) -> int | None:
@@ -80,11 +91,11 @@ class Result:
         return max(1, round(self.distance_m * ROUTE_FACTOR / WALKING_METRES_PER_MINUTE))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Found:
-    results: list[Result]
+    results: tuple[Result, ...]
     suggestion: str | None = None     # "did you mean" when text found nothing
-    ward_only: list[Result] = field(default_factory=list)  # in the origin's ward, place not known
+    ward_only: tuple[Result, ...] = ()  # in the origin's ward, place not known
 
 
 def split_list(text: str | None) -> list[str]:
@@ -154,7 +165,7 @@ def _matches(row: tuple, sessions: tuple[Session, ...], query: Query) -> bool:
 
 def result_for(asset: dict, now: datetime) -> Result:
     """Wrap one whole asset as a result: its sessions and when it is next on."""
-    return Result(asset, now, sessions=tuple(Session.from_dict(s) for s in asset["sessions"]))
+    return Result(frozen_asset(asset), now, sessions=tuple(Session.from_dict(s) for s in asset["sessions"]))
 
 
 def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
@@ -180,17 +191,19 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
                  "ward_code": row[5], "location_precision": row[6], "last_verified": row[14]}
         if private:
             _public(asset, True)
-        result = Result(asset, now, None, sessions)
+        distance = None
         if measuring:
+            # A private listing is someone's home: no distance, no place in the nearest-first
+            # order (a few searches from different postcodes would triangulate it).
             easting, northing = (None, None) if private else (row[11], row[12])
             if easting is None:
                 if origin.ward_code and row[5] == origin.ward_code:
-                    ward_only.append(result)
+                    ward_only.append(Result(frozen_asset(asset), now, None, sessions))
                 continue
-            result.distance_m = math.hypot(easting - origin.easting, northing - origin.northing)
-            if query.radius_m is not None and result.distance_m > query.radius_m:
+            distance = math.hypot(easting - origin.easting, northing - origin.northing)
+            if query.radius_m is not None and distance > query.radius_m:
                 continue
-        results.append(result)
+        results.append(Result(frozen_asset(asset), now, distance, sessions))
     if measuring:
         results.sort(key=lambda r: (r.distance_m, r.asset["name"].casefold(), r.asset["id"]))
     # Listings last checked over a year ago go to the end (in the same order among themselves);
@@ -200,30 +213,56 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     suggestion = None
     if not results and not ward_only and query.q.strip():
         suggestion = suggest_words(db, query.q)
-    return Found(results, suggestion, ward_only)
+    return Found(tuple(results), suggestion, tuple(ward_only))
 
 
-def hydrate(db: sqlite_utils.Database, results: list[Result]) -> list[Result]:
-    """Fill in every public field of the given results (the ones a page is about to show)."""
+def hydrate(db: sqlite_utils.Database, results) -> tuple[Result, ...]:
+    """Return the given results with every public field filled in (the ones a page is about to show).
+
+    The results given are left as they are (they may be a cached search's): new ones come back.
+    """
     wanted = [r.asset["id"] for r in results if "description" not in r.asset]
+    full = {}
     if wanted:
-        full = {}
         columns = ", ".join(PUBLIC_COLUMNS + ("private_address",))
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             sql = f"select {columns} from assets where id in ({', '.join('?' * len(chunk))})"
             for row in db.execute(sql, chunk):
-                full[row[0]] = _public(decode_asset(dict(zip(PUBLIC_COLUMNS, row))), bool(row[-1]))
-        for result in results:
-            if result.asset["id"] in full:
-                result.asset = full[result.asset["id"]]
-    return results
+                full[row[0]] = frozen_asset(_public(decode_asset(dict(zip(PUBLIC_COLUMNS, row))), bool(row[-1])))
+    return tuple(result._replace(asset=full[result.asset["id"]]) if result.asset["id"] in full else result
+                 for result in results)
+
+
+# "Did you mean" offers only words residents could find: the full-text index also holds the words
+# of hidden, closed and deleted listings (a "refuge" must never be suggested). Kept per version of
+# the data, as words are read from every public listing.
+_VOCABULARIES = LRUCache(4)
+
+
+def public_vocabulary(db: sqlite_utils.Database) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Return the words of public listings (as a list and a set), split as the full-text index splits them."""
+    key = data_version(db)
+    vocabulary = _VOCABULARIES.get(key)
+    if vocabulary is None:
+        # SQLite's own FTS5 tokenizer splits the words, in memory, so they are exactly the indexed ones.
+        scratch = sqlite3.connect(":memory:")
+        try:
+            scratch.execute(f"create virtual table words using fts5({', '.join(FTS_COLUMNS)})")
+            scratch.executemany(f"insert into words values ({', '.join('?' * len(FTS_COLUMNS))})",
+                                db.execute(f"select {', '.join(FTS_COLUMNS)} from assets where {PUBLIC}"))
+            scratch.execute("create virtual table terms using fts5vocab(words, 'row')")
+            terms = tuple(row[0] for row in scratch.execute("select term from terms"))
+        finally:
+            scratch.close()
+        vocabulary = (terms, frozenset(terms))
+        _VOCABULARIES.put(key, vocabulary)
+    return vocabulary
 
 
 def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
-    """Return the text with each unknown word replaced by the closest indexed word, or None."""
-    vocabulary = [row[0] for row in db.execute("select term from assets_fts_words")]
-    known = set(vocabulary)
+    """Return the text with each unknown word replaced by the closest public word, or None."""
+    vocabulary, known = public_vocabulary(db)
     words = text.lower().split()
     fixed, changed = [], False
     for word in words:
@@ -250,6 +289,13 @@ def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
     columns = ", ".join(PUBLIC_COLUMNS + ("private_address",))
     row = db.execute(f"select {columns} from assets where id = ? and {PUBLIC}", [asset_id]).fetchone()
     return _public(decode_asset(dict(zip(PUBLIC_COLUMNS, row))), bool(row[-1])) if row else None
+
+
+def redirect_for(db: sqlite_utils.Database, old_id: str) -> str | None:
+    """Return the new id of a renamed public listing, or None (always None for a private one)."""
+    row = db.execute(f"select asset_redirects.new_id from asset_redirects join assets on assets.id = asset_redirects.new_id "
+                     f"where asset_redirects.old_id = ? and assets.private_address = 0 and {PUBLIC}", [old_id]).fetchone()
+    return row[0] if row else None
 
 
 def is_stale(asset: dict, today: date) -> bool:

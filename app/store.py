@@ -165,6 +165,8 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
     # Databases made before residents could report a problem with a trader.
     if "trader_id" not in {c.name for c in db["suggestions"].columns}:
         db.execute("alter table suggestions add column trader_id text")
+    # Old ids of renamed listings, so old links keep working (never kept for private listings).
+    db.execute("create table if not exists asset_redirects (old_id text primary key, new_id text not null)")
 
 
 @contextmanager
@@ -274,6 +276,14 @@ def connect(db_path: str | Path, readonly: bool = False) -> sqlite_utils.Databas
         conn.execute("pragma foreign_keys = on")
     conn.row_factory = sqlite3.Row
     return sqlite_utils.Database(conn)
+
+
+def data_version(db: sqlite_utils.Database) -> tuple:
+    """Identify the database's data as it is now: a rebuild swaps in a new file, an edit bumps meta."""
+    path = next(row[2] for row in db.execute("pragma database_list") if row[1] == "main")
+    stat = os.stat(path)
+    row = db.execute("select value from meta where key = 'data_version'").fetchone()
+    return (path, stat.st_ino, stat.st_mtime_ns, row[0] if row else None)
 
 
 def decode_asset(row: dict) -> dict:

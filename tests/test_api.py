@@ -84,7 +84,7 @@ def test_geojson_points(client, built_db):
     _, report = built_db
     response = client.get("/api/assets.geojson")
     assert response.mimetype == "application/geo+json"
-    assert "max-age" in response.headers["Cache-Control"] and response.headers["ETag"]
+    assert "no-cache" in response.headers["Cache-Control"] and response.headers["ETag"]
     features = response.get_json()["features"]
     assert len(features) == report.imported
     placed = [f for f in features if f["geometry"]]
@@ -153,3 +153,93 @@ def test_large_responses_are_gzipped_for_browsers_that_ask(client):
     assert len(packed.data) < len(plain.data) / 4
     again = client.get("/api/assets.geojson", headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
     assert again.status_code == 304
+
+
+def _forget_cached_answers():
+    from app.views.api import _GEOJSON_CACHE
+    from app.views.filters import _SEARCHES
+
+    _GEOJSON_CACHE.clear()
+    _SEARCHES.clear()
+
+
+def test_map_data_is_the_same_whichever_page_is_read_first(client):
+    """Showing a cached search on /map must not change what /api/assets.geojson then returns."""
+    _forget_cached_answers()
+    data_first = client.get("/api/assets.geojson").get_json()
+    client.get("/map")
+    _forget_cached_answers()
+    client.get("/map")  # hydrates the first page of the cached search
+    data_after_map = client.get("/api/assets.geojson").get_json()
+    assert data_after_map == data_first
+    # Coordinates the map draws are rounded to about a metre whichever way round.
+    coordinates = [c for f in data_after_map["features"] if f["geometry"] for c in f["geometry"]["coordinates"]]
+    assert all(round(c, 5) == c for c in coordinates)
+
+
+def test_a_cached_search_cannot_be_changed_by_its_readers(app):
+    from app.db import get_db
+    from app.search import Query, hydrate
+    from app.views.filters import cached_search, local_now
+
+    with app.test_request_context("/"):
+        found = cached_search(get_db(), Query(), local_now())
+        shown = hydrate(get_db(), found.results[:3])
+        assert all("description" in r.asset for r in shown)
+        assert all("description" not in r.asset for r in found.results[:3])  # the cached ones are unchanged
+        with pytest.raises(TypeError):
+            found.results[0].asset["name"] = "changed"
+        with pytest.raises(AttributeError):
+            found.results[0].distance_m = 1.0
+        assert cached_search(get_db(), Query(), local_now()) is found
+
+
+@pytest.fixture
+def private_home_client(live_db, area):
+    """A live site with a group held in someone's home at LE5 5AA (private address)."""
+    from app import create_app, store
+    from app.edits import save_asset
+    from app.users import User
+
+    db = store.connect(live_db)
+    saved = save_asset(db, area, User(1, "Asha", "connector"),
+                       {"name": "Knit at home", "category": "group_activity", "postcode": "LE5 5AA",
+                        "address": "12 Ash Close", "private_address": "1", "source": "host"})
+    db.conn.close()
+    client = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": ""}).test_client()
+    return client, saved.asset_id
+
+
+def test_a_private_home_has_no_distance_in_the_api_or_the_list(private_home_client):
+    client, asset_id = private_home_client
+    data = client.get("/api/assets?near=LE5 5AA&limit=500").get_json()
+    mine = [a for a in data["assets"] if a["id"] == asset_id]
+    assert len(mine) == 1 and mine[0]["distance_m"] is None and mine[0]["walk_minutes"] is None
+    assert data["assets"][-1]["id"] == asset_id  # after every measured listing, with the ward-level ones
+    html = client.get("/?postcode=LE5+5AA").get_data(as_text=True)
+    entry = html[html.index("Knit at home"):]
+    entry = entry[:entry.index("</li>")]
+    assert "walk" not in entry and "Very close" not in entry
+
+
+def test_shared_caches_must_ask_again_once_a_listing_turns_private(private_home_client, area):
+    from app import store
+    from app.edits import form_values, save_asset, workspace_asset
+    from app.users import User
+
+    client, _ = private_home_client
+    for url in ("/api/assets.geojson", "/api/assets.geojson?category=library", "/api/assets/belgrave-library.geojson"):
+        before = client.get(url)
+        control = before.headers["Cache-Control"]
+        assert "no-cache" in control and "max-age" not in control, url  # kept, but never used without asking
+        assert before.headers["ETag"]
+    etag = client.get("/api/assets.geojson?category=library").headers["ETag"]
+    db = store.connect(client.application.config["DATABASE"])
+    library = workspace_asset(db, "belgrave-library")
+    save_asset(db, area, User(1, "Asha", "connector"), {**form_values(library), "private_address": "1"},
+               "belgrave-library", library["version"])
+    db.conn.close()
+    again = client.get("/api/assets.geojson?category=library", headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    feature = next(f for f in again.get_json()["features"] if f["properties"]["id"] == "belgrave-library")
+    assert feature["geometry"] is None

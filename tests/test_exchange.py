@@ -57,6 +57,29 @@ def test_export_leaves_out_private_addresses_and_neutralises_formulas(live_db, t
     assert row["address"] == "12 Ash Close" and row["private_address"] == "1"
 
 
+def test_export_leaves_out_hidden_closed_and_deleted_listings_unless_asked(live_db, tmp_path):
+    from app.edits import set_status
+
+    db = store.connect(live_db)
+    for asset_id, status in (("belgrave-library", "hidden"), ("highfields-library", "closed"),
+                             ("evington-library", "deleted"), ("knighton-library", "temporarily_closed")):
+        set_status(db, ASHA if status != "deleted" else User(3, "Admin", "admin"), asset_id, status)
+    db.conn.close()
+    out = tmp_path / "export.csv"
+    result = CliRunner().invoke(cli, ["export", "--db", str(live_db), "--out", str(out)])
+    assert result.exit_code == 0
+    assert "Left out 3 listings that residents cannot see (1 closed, 1 deleted, 1 hidden)" in result.output
+    assert "--include-hidden" in result.output
+    rows = {r["id"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    assert not {"belgrave-library", "highfields-library", "evington-library"} & rows.keys()
+    assert rows["knighton-library"]["status"] == "temporarily_closed"  # residents still see it
+    result = CliRunner().invoke(cli, ["export", "--db", str(live_db), "--out", str(out), "--include-hidden"])
+    assert result.exit_code == 0 and "Left out" not in result.output
+    rows = {r["id"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    assert [rows[i]["status"] for i in ("belgrave-library", "highfields-library", "evington-library")] == [
+        "hidden", "closed", "deleted"]
+
+
 def test_backup_while_writing_then_restore(live_db, tmp_path, area):
     db_path = live_db
     user = ASHA
@@ -122,3 +145,22 @@ def test_a_save_and_its_history_are_one_transaction(live_db, area, monkeypatch):
         save_asset(db, area, ASHA, {"name": "Half saved", "category": "group_activity", "postcode": "LE5 5AA",
                                     "source": "test"})
     assert store.connect(live_db).execute("select count(*) from assets where name = 'Half saved'").fetchone()[0] == 0
+
+
+def test_importing_a_private_listing_with_its_postcode_in_its_id(live_db, tmp_path, area):
+    from conftest import write_csv as write_rows
+
+    from app.exchange import apply_import, plan_import
+
+    path = write_rows(tmp_path / "in.csv", [{"id": "knit-le5-5aa", "name": "Knit at home", "category": "group_activity",
+                                            "postcode": "LE5 5AA", "source": "host", "private_address": "1",
+                                            "status": "hidden"}])
+    db = store.connect(live_db)
+    plan = plan_import(db, area, path)
+    assert [values["id"] for _, values, _ in plan.new] == ["knit-le5-5aa"]
+    apply_import(db, area, ASHA, path, plan.digest)
+    (new_id, status), = db.execute("select id, status from assets where name = 'Knit at home'").fetchall()
+    assert "le5" not in new_id and status == "hidden"
+    again = plan_import(db, area, path)  # the same spreadsheet again: the listing is found, not added twice
+    assert not again.new and [asset_id for _, asset_id in again.unchanged] == [new_id]
+    db.conn.close()

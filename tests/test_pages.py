@@ -150,3 +150,123 @@ def test_language_is_kept_in_links(client):
     assert 'href="/about?lang=gu"' in html
     english = re.search(r'<a href="([^"]*)" lang="en"', html).group(1)
     assert "lang=" not in english
+
+
+def _asha():
+    from app.users import User
+
+    return User(1, "Asha", "connector")
+
+
+def _public_texts(client, asset_id):
+    """Everything residents and the API can read about the area's listings."""
+    urls = ["/?postcode=LE5+5AA", "/?ward=spinney-hills", "/map", "/wards/spinney-hills", "/api/assets?limit=500",
+            "/api/assets.geojson", "/api/assets?near=LE5+5AA&limit=500", f"/assets/{asset_id}",
+            f"/api/assets/{asset_id}", f"/api/assets/{asset_id}.geojson"]
+    return {url: client.get(url).get_data(as_text=True) for url in urls}
+
+
+def test_a_new_private_listing_gets_an_id_without_its_postcode(live_db, area):
+    from app import store
+    from app.edits import history, save_asset
+
+    db = store.connect(live_db)
+    saved = save_asset(db, area, _asha(), {"name": "Knit at home", "category": "group_activity",
+                                           "postcode": "LE5 5AA", "private_address": "1", "source": "host"})
+    public = save_asset(db, area, _asha(), {"name": "Knit at the hall", "category": "group_activity",
+                                            "postcode": "LE5 5AA", "source": "host"})
+    assert [c["action"] for c in history(db, saved.asset_id)] == ["create"]  # made without the postcode, not renamed
+    db.conn.close()
+    assert saved.asset_id == "knit-at-home-spinney-hills"
+    assert public.asset_id == "knit-at-the-hall-le5-5aa"  # public places keep readable, placed ids
+    client = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": ""}).test_client()
+    for url, text in _public_texts(client, saved.asset_id).items():
+        assert "knit-at-home-le5" not in text, url
+    assert "Knit at home" in client.get(f"/assets/{saved.asset_id}").get_data(as_text=True)
+
+
+def test_making_a_listing_private_renames_it_and_its_old_link_is_gone(live_db, area):
+    from app import store
+    from app.edits import form_values, history, save_asset, workspace_asset
+
+    old_id = "parker-drive-surgery-le4-0jf"
+    db = store.connect(live_db)
+    db.execute("insert into suggestions (kind, asset_id, problem, created_at) values ('problem', ?, 'x', 'now')", [old_id])
+    db.conn.commit()
+    current = workspace_asset(db, old_id)
+    saved = save_asset(db, area, _asha(), {**form_values(current), "private_address": "1"}, old_id, current["version"])
+    assert saved.asset_id != old_id and "le4" not in saved.asset_id and saved.asset_id.startswith("parker-drive-surgery")
+    assert workspace_asset(db, old_id) is None
+    assert db.execute("select asset_id from suggestions").fetchone()[0] == saved.asset_id
+    changes = history(db, saved.asset_id)
+    assert changes[0]["action"] == "rename" and changes[0]["fields"] == [
+        {"field": "id", "old": old_id, "new": saved.asset_id}]
+    assert any(f["field"] == "private_address" for c in changes for f in c["fields"])  # the edit moved with it
+    assert not db.execute("select count(*) from changes where asset_id = ?", [old_id]).fetchone()[0]
+    db.conn.close()
+    client = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": ""}).test_client()
+    assert client.get(f"/assets/{old_id}").status_code == 404  # not a redirect: that would reveal the link
+    assert client.get(f"/api/assets/{old_id}").status_code == 404
+    for url, text in _public_texts(client, saved.asset_id).items():
+        assert old_id not in text and "le4-0jf" not in text, url
+
+
+def test_existing_private_listings_are_renamed_when_the_app_starts(live_db):
+    from app import store
+
+    old_id = "groby-road-medical-centre-id-patchett-le3-9ed"
+    db = store.connect(live_db)
+    db.execute("update assets set private_address = 1 where id = ?", [old_id])
+    db.conn.commit()
+    db.conn.close()
+    client = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": ""}).test_client()
+    db = store.connect(live_db)
+    ids = {r[0] for r in db.execute("select id from assets where name like 'Groby Road Medical Centre%'")}
+    assert len(ids) == 1 and "le3" not in ids.pop()
+    renames = db.execute("select count(*) from changes where action = 'rename'").fetchone()[0]
+    db.conn.close()
+    assert renames == 1
+    create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": ""})  # again: nothing more to do
+    db = store.connect(live_db)
+    assert db.execute("select count(*) from changes where action = 'rename'").fetchone()[0] == 1
+    db.conn.close()
+    assert client.get(f"/assets/{old_id}").status_code == 404
+    assert "le3-9ed" not in client.get("/api/assets.geojson").get_data(as_text=True)
+
+
+def test_a_renamed_public_listing_redirects_from_its_old_id(live_db):
+    from app import store
+    from app.edits import rename_asset
+
+    db = store.connect(live_db)
+    with store.transaction(db):
+        rename_asset(db, _asha(), "belgrave-library", "belgrave-neighbourhood-library", "new name")
+    db.conn.close()
+    client = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": ""}).test_client()
+    response = client.get("/assets/belgrave-library?lang=gu")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/assets/belgrave-neighbourhood-library?lang=gu")
+    assert client.get("/assets/belgrave-neighbourhood-library").status_code == 200
+
+
+def test_print_this_list_prints_every_result_of_a_long_list(client, built_db):
+    from html import unescape
+
+    from app import store
+    from app.locate import from_postcode
+    from app.search import Query, search
+
+    db = store.connect(built_db[0], readonly=True)
+    near = search(db, Query(origin=from_postcode(db, "LE5 5AA")), datetime(2026, 11, 26, 9, 0))
+    names = [unescape(r.asset["name"]) for r in near.results]
+    db.conn.close()
+    assert len(names) > 50
+    first = page(client, "/?postcode=LE5+5AA")
+    assert first.count('<li class="result">') < len(names) and "Next page" in first
+    link = re.search(r'<a class="button secondary" href="([^"]+)">Print this list</a>', first).group(1)
+    assert "print=all" in link and "postcode=LE5" in unescape(link)
+    printed = page(client, unescape(link))
+    shown = [unescape(n) for n in re.findall(r'<h3><a href="/assets/[^"]+">([^<]+)</a></h3>', printed)]
+    assert shown[:len(names)] == names  # every result, in the same order
+    assert "Next page" not in printed and "Page 1 of" not in printed
+    assert "data-print-on-load" in printed

@@ -93,7 +93,7 @@ def test_hostile_text_is_just_text(db, text):
 
 def test_did_you_mean(db):
     found = search(db, Query(q="libary"), THURSDAY_9AM)
-    assert found.results == [] and found.suggestion == "library"
+    assert not found.results and found.suggestion == "library"
     assert search(db, Query(q="lunch"), THURSDAY_9AM).suggestion is None
 
 
@@ -140,3 +140,49 @@ def test_listings_checked_over_a_year_ago_sink_to_the_end(tmp_path, area):
     assert ids(search(db, Query(), THURSDAY_9AM)) == ["g1", "g2", "g0", "g3"]
     near = search(db, Query(origin=from_postcode(db, "LE5 5AA")), THURSDAY_9AM)
     assert ids(near) == ["g1", "g2", "g0", "g3"]
+
+
+@pytest.fixture
+def with_private_home(tmp_path, area):
+    """Two groups at LE5 5AA, one of them held in someone's home (private address)."""
+    rows = [{"id": "cafe", "name": "Pop-in cafe", "category": "cafe", "postcode": "LE5 5AA", "source": "test"},
+            {"id": "home-group", "name": "Knit at home", "category": "group_activity", "postcode": "LE5 5AA",
+             "source": "test"},
+            {"id": "far-home", "name": "Far away home", "category": "group_activity", "postcode": "LE4 6JD",
+             "source": "test"}]
+    build(area, tmp_path / "p.db", write_csv(tmp_path / "p.csv", rows), today=date(2026, 11, 26))
+    db = store.connect(tmp_path / "p.db")
+    db.execute("update assets set private_address = 1 where id in ('home-group', 'far-home')")
+    db.conn.commit()
+    return db
+
+
+def test_a_private_home_gets_no_distance_and_no_place_in_the_nearest_first_order(with_private_home):
+    db = with_private_home
+    for postcode in ("LE5 5AA", "LE5 5AB", "LE4 6JD"):
+        near = search(db, Query(origin=from_postcode(db, postcode)), THURSDAY_9AM)
+        assert "home-group" not in ids(near) and "far-home" not in ids(near)
+        assert all(r.distance_m is None and r.walk_minutes is None for r in near.ward_only)
+    spinney = search(db, Query(origin=from_postcode(db, "LE5 5AA")), THURSDAY_9AM)
+    assert [r.asset["id"] for r in spinney.ward_only] == ["home-group"]  # with the ward-level listings
+    assert spinney.ward_only[0].asset["lat"] is None
+    # Within a radius or not, a private home is listed (or not) the same way: the radius says nothing.
+    tight = search(db, Query(origin=from_postcode(db, "LE5 5AA"), radius_m=1), THURSDAY_9AM)
+    assert [r.asset["id"] for r in tight.ward_only] == ["home-group"]
+
+
+@pytest.mark.parametrize("status", ["hidden", "closed", "deleted"])
+def test_did_you_mean_offers_only_words_of_public_listings(tmp_path, area, status):
+    rows = [{"id": "cafe", "name": "Pop-in cafe", "category": "cafe", "postcode": "LE5 5AA", "source": "test"},
+            {"id": "safe", "name": "Womens refuge", "category": "advice_support", "ward": "Evington",
+             "location_precision": "ward", "description": "Confidential shelter", "source": "test"}]
+    build(area, tmp_path / "v.db", write_csv(tmp_path / "v.csv", rows), today=date(2026, 11, 26))
+    db = store.connect(tmp_path / "v.db")
+    assert search(db, Query(q="refuje"), THURSDAY_9AM).suggestion == "refuge"
+    db.execute("update assets set status = ? where id = 'safe'", [status])
+    db.execute("update meta set value = cast(value as integer) + 1 where key = 'data_version'")  # as an edit does
+    db.conn.commit()
+    for typo in ("refuje", "shelteer", "confidental"):
+        found = search(db, Query(q=typo), THURSDAY_9AM)
+        assert not found.results and found.suggestion is None, typo
+    assert search(db, Query(q="cafee"), THURSDAY_9AM).suggestion == "cafe"

@@ -4,6 +4,10 @@
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
+  // "Print this list" on a long list leads to the whole list on one page, which prints at once.
+  if (document.querySelector("[data-print-on-load]")) {
+    window.addEventListener("load", function () { window.print(); });
+  }
   var field = document.getElementById("location-field");
   if (field && "geolocation" in navigator) {
     field.hidden = false;

@@ -41,6 +41,17 @@ def _cached(response, seconds: int = 300):
     return response.make_conditional(request)
 
 
+def _revalidated(response):
+    """Let caches keep a response but ask us before each use (a cheap 304 while the ETag holds).
+
+    Listings' data can turn private at any moment: no copy of the old answer may be served
+    without asking, or a home's pin would stay on shared caches for minutes.
+    """
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 def _parse():
     parsed = parse_filters(get_db(), request.args, local_now(), postcode_keys=("near", "postcode"))
     if parsed.problems:
@@ -112,7 +123,7 @@ def assets_geojson():
         body, headers = hit
         response = current_app.response_class(body, headers=headers)
         response.mimetype = "application/geo+json"
-        return _cached(response)
+        return _revalidated(response)
     parsed, error = _parse()
     if error:
         return error
@@ -124,7 +135,7 @@ def assets_geojson():
     response = compress.gzip_response(response)
     _GEOJSON_CACHE.put(key, (response.get_data(), {k: v for k, v in response.headers.items()
                                                    if k in ("Content-Encoding", "Vary")}))
-    return _cached(response)
+    return _revalidated(response)
 
 
 @bp.get("/assets/<asset_id>.geojson")
@@ -136,7 +147,7 @@ def asset_geojson(asset_id: str):
     result = result_for(asset, local_now())
     response = jsonify(_with_words(points_geojson([result], include_unplaced=True), [result]))
     response.mimetype = "application/geo+json"
-    return _cached(response)
+    return _revalidated(response)
 
 
 @bp.get("/assets/<asset_id>")

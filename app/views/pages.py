@@ -1,7 +1,7 @@
 """The residents' pages: search, map, asset, ward and about. Thin: the work is in app.search."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from ..assets import CATEGORIES
@@ -16,6 +16,7 @@ from ..search import (
     hydrate,
     is_stale,
     list_wards,
+    redirect_for,
     result_for,
     search,
 )
@@ -80,14 +81,15 @@ PER_PAGE = 50
 class Pages:
     """One page of a long list, with links to its neighbours that keep the search."""
 
-    def __init__(self, items: list, args: dict, endpoint: str):
+    def __init__(self, items, args: dict, endpoint: str, per_page: int | None = PER_PAGE):
         try:
             wanted = int(request.args.get("page", 1))
         except ValueError:
             wanted = 1
-        self.count = max(1, -(-len(items) // PER_PAGE))
+        per_page = per_page or max(1, len(items))  # None: everything on one page (to print)
+        self.count = max(1, -(-len(items) // per_page))
         self.page = min(max(1, wanted), self.count)
-        self.items = items[(self.page - 1) * PER_PAGE:self.page * PER_PAGE]
+        self.items = items[(self.page - 1) * per_page:self.page * per_page]
         self._args, self._endpoint = args, endpoint
 
     def url(self, page: int) -> str:
@@ -141,11 +143,13 @@ def home():
     found = cached_search(db, parsed.query, now) if searched and not place_failed else None
     wards = list_wards(db)
     names = {w["ward_code"]: w["ward_name"] for w in wards}
-    pages = Pages(found.results if found else [], args, "pages.home")
-    if found:
-        hydrate(db, pages.items + found.ward_only)
+    # "Print this list" asks for every result on one page: a printed list must not stop at 50.
+    printing = request.args.get("print") == "all"
+    pages = Pages(found.results if found else (), args, "pages.home", None if printing else PER_PAGE)
     return render_template(
-        "pages/home.html", args=args, searched=searched, found=found, shown=pages.items, pages=pages,
+        "pages/home.html", args=args, searched=searched, found=found, shown=hydrate(db, pages.items), pages=pages,
+        printing=printing,
+        ward_only=hydrate(db, found.ward_only) if found else (),
         origin=parsed.query.origin if parsed else None, problems=parsed.problems if parsed else [],
         wards=wards, facets=facets(db), day_codes=DAY_CODES, today=now.date(), ward_name=names.get,
     )
@@ -179,7 +183,10 @@ def asset(asset_id: str):
     db = get_db()
     found = get_asset(db, asset_id)
     if found is None:
-        abort(404)
+        new_id = redirect_for(db, asset_id)
+        if new_id is None:
+            abort(404)
+        return redirect(url_for("pages.asset", asset_id=new_id, **request.args), 301)
     now = local_now()
     result = result_for(found, now)
     parts = None

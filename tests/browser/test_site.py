@@ -275,3 +275,28 @@ def test_a_newcomers_journey_works_offline(watched, live_server):
     page.pdf(path=str(SCREENSHOTS / "journey-asset.pdf"), format="A4")
     outside = [url for url in watched.requests if not url.startswith(live_server) and not url.startswith("data:")]
     assert outside == [] and watched.console_errors == [] and watched.dialogs == []
+
+
+def test_a_long_list_prints_whole_and_clean_on_a4(watched, live_server):
+    page = watched.page
+    page.add_init_script("window.print = () => { window.printed = true; };")
+    page.goto(live_server + "/?postcode=LE5+5AA")
+    on_screen = page.locator("ol.results").first.locator(".result h3").count()
+    page.get_by_role("link", name="Print this list").click()
+    page.wait_for_load_state("load")
+    assert "print=all" in page.url and page.evaluate("() => window.printed") is True
+    heading = page.locator("#results-heading").inner_text()
+    total = int(heading.split()[0])
+    assert total > 50 and on_screen == 50
+    page.emulate_media(media="print")
+    names = page.locator("ol.results").first.locator(".result h3").all_inner_texts()
+    assert len(names) == total
+    hidden = page.evaluate("() => [...document.querySelectorAll('ol.results .result h3')]"
+                           ".filter(h => !h.checkVisibility()).map(h => h.textContent)")
+    assert hidden == []
+    visible_headings = [h.inner_text() for h in page.locator("h1, h2").all() if h.is_visible()]
+    assert not any("Change your search" in h or "Pages of results" in h for h in visible_headings), visible_headings
+    assert page.locator(".pager").count() == 0 and page.locator("form").first.is_hidden()
+    pdf = page.pdf(path=str(SCREENSHOTS / "long-list-print.pdf"), format="A4")
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 3
+    assert run_axe(page) == []
