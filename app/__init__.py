@@ -50,13 +50,14 @@ def create_app(test_config: dict | None = None) -> Flask:
                       PERMANENT_SESSION_LIFETIME=8 * 60 * 60)
     app.config["AREA"] = load_area(app.config["AREA_FILE"])
 
-    from . import compress, csrf, db, i18n
+    from . import compress, csrf, db, i18n, limits
     from .views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
     from .wards import slugify
 
     db.init_app(app)
     i18n.init_app(app)
     compress.init_app(app)
+    limits.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     app.register_blueprint(api.bp)

@@ -1,6 +1,7 @@
 """Turn a request's query string into a search Query, with a plain message for each bad value."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,9 @@ from ..search import MAX_RADIUS_M, Found, Query, search
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TEXT = 200
+# C0 and C1 control characters (NUL, escape, DEL...): nobody means to search for them, and NUL
+# ends a string early in SQLite's full-text query parser.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 @dataclass
@@ -56,7 +60,7 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
     problems: list[Problem] = []
 
     def text(key: str) -> str:
-        value = (args.get(key) or "").strip()
+        value = _CONTROL.sub(" ", args.get(key) or "").strip()
         if len(value) > MAX_TEXT:
             problems.append(Problem(key, gettext("That is too long: %(max)d characters at most.", max=MAX_TEXT)))
             return ""
@@ -123,7 +127,7 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
         day=day,
         on_date=now.date() if args.get("today") in ("1", "on", "true", "yes") else None,
         free=args.get("free") in ("1", "on", "true", "yes"),
-        access=tuple(a.strip() for a in args.getlist("access") if a.strip())[:10],
+        access=tuple(a for a in (_CONTROL.sub(" ", a).strip() for a in args.getlist("access")) if a)[:10],
         language=text("language") or None,
     )
     return Parsed(query, problems, postcode)
