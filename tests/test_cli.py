@@ -11,9 +11,22 @@ def run(*args):
 
 
 def test_every_command_has_help():
-    for command in ([], ["build"], ["geocode"], ["wards"], ["serve"]):
+    """Each command's help says what it does and names its own options."""
+    expected = {
+        (): ("build the database, look up postcodes", "--area"),
+        ("build",): ("Build the database from the asset CSV", "--rejects"),
+        ("geocode",): ("Print where a postcode is", "POSTCODE"),
+        ("wards",): ("List the wards", "--db"),
+        ("serve",): ("Serve the site", "--rebuild"),
+        ("users", "add"): ("Create an account", "--role"),
+        ("export",): ("Write the live database back", "--include-private"),
+        ("import",): ("Merge a connector's spreadsheet", "--overwrite-web-edits"),
+    }
+    for command, phrases in expected.items():
         result = run(*command, "--help")
-        assert result.exit_code == 0 and "Usage:" in result.output
+        assert result.exit_code == 0, command
+        for phrase in phrases:
+            assert phrase in result.output, (command, phrase)
 
 
 def test_geocode_prints_coordinates_and_ward():
