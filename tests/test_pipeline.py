@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 import sqlite_utils
-from conftest import SHARED, TEST_DATA, write_csv
+from conftest import TEST_DATA, write_csv
 
 from app import store
 from app.assets import CsvFileError
@@ -179,7 +179,7 @@ def test_a_failed_build_leaves_the_old_database(tmp_path, area, monkeypatch):
 
     monkeypatch.setattr(sqlite_utils.db.Table, "enable_fts", explode)
     with pytest.raises(RuntimeError, match="disk full"):
-        build(area, db_path, SHARED / "data" / "pois" / "leicester_pois.csv")
+        build(area, db_path, TEST_DATA / "pois" / "leicester_pois.csv")
     assert tables(db_path, skip=()) == before
     assert not list(tmp_path.glob(".assets.db.building-*"))
 
@@ -249,7 +249,7 @@ def test_real_assets_all_land_in_leicester(built_db, area):
 
 def test_ward_assignment_agrees_with_ordnance_survey(tmp_path, area):
     """Every live Leicester postcode, through the whole pipeline, against OS Code-Point Open's ward."""
-    with open(SHARED / "data" / "reference" / "postcode_ward_truth_leicester.csv", encoding="utf-8") as handle:
+    with open(TEST_DATA / "reference" / "postcode_ward_truth_leicester.csv", encoding="utf-8") as handle:
         truth = list(csv.DictReader(handle))
     rows = [{"id": f"pc-{i}", "name": t["pcd"], "category": "group_activity", "postcode": t["pcd"]}
             for i, t in enumerate(truth)]
