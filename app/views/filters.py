@@ -47,6 +47,9 @@ def locate_message(error: LocateError) -> str:
     if error.reason == "unknown":
         return gettext("We could not find the postcode %(text)s. Please check it, or choose your ward instead.",
                        text=error.text)
+    if error.reason == "outside":
+        return gettext("The postcode %(text)s is outside %(area)s. This map only covers %(area)s: "
+                       "please type a postcode there, or choose a ward.", text=error.text, area=error.detail)
     if error.reason == "no_location":
         return gettext("The postcode %(text)s is not linked to a place on the map. Please choose your ward instead.",
                        text=error.text)
@@ -73,7 +76,7 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
     ward = text("ward")
     if postcode:
         try:
-            origin = from_postcode(db, postcode)
+            origin = from_postcode(db, postcode, current_app.config["AREA"])
         except LocateError as exc:
             problems.append(Problem(postcode_key, locate_message(exc), exc.suggestion))
     elif args.get("lat") or args.get("lon"):
