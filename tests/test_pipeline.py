@@ -75,7 +75,7 @@ def test_nothing_is_lost(bad_build):
 
 def test_rejects_file_keeps_original_values_and_reason(bad_build):
     tmp, report = bad_build
-    with open(tmp / "rejects.csv", encoding="utf-8", newline="") as handle:
+    with open(tmp / "rejects.csv", encoding="utf-8-sig", newline="") as handle:
         rejects = list(csv.reader(handle))
     header, body = rejects[0], rejects[1:]
     assert header[-1] == "reason"
