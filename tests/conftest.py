@@ -139,8 +139,10 @@ def other_area(tmp_path, square_wards):
     path = tmp_path / "area.toml"
     path.write_text(
         '[area]\nname = "Testshire"\nlad_code = "E06000099"\npostcode_areas = ["LE"]\n'
-        'focus_wards = ["North East"]\nmap_centre = [52.61, -1.11]\n'
+        'focus_wards = ["North East"]\nmap_centre = [52.61, -1.11]\nexample_postcode = "TS1 2AB"\n'
+        'about = "about.txt"\n'
         '[data]\nassets = "assets.csv"\nwards = "wards"\n')
+    (tmp_path / "about.txt").write_text("Testshire's <b>own</b> story.\n\nA second paragraph.\n", encoding="utf-8")
     return path
 
 

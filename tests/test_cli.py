@@ -123,3 +123,24 @@ def test_serve_uses_the_area_given_with_area(tmp_path, other_area, monkeypatch):
     assert result.exit_code == 0, result.output
     assert served["app"].config["AREA"].name == "Testshire"
     assert "Test lunch club" in served["app"].test_client().get("/?q=lunch").get_data(as_text=True)
+
+
+def test_another_area_shows_its_own_example_and_story_and_nothing_of_leicester(tmp_path, other_area):
+    from app import create_app
+
+    db = tmp_path / "t.db"
+    assert run("--area", str(other_area), "build", "--db", str(db)).exit_code == 0
+    client = create_app({"TESTING": True, "DATABASE": str(db)}, area_file=other_area).test_client()
+    pages = {url: client.get(url).get_data(as_text=True)
+             for url in ("/", "/?postcode=nonsense", "/?postcode=nonsense&lang=gu", "/about", "/about?lang=gu",
+                         "/map", "/wards", "/wards/north-east", "/traders/")}
+    assert "For example TS1 2AB" in pages["/"]
+    assert "A postcode looks like TS1 2AB." in pages["/?postcode=nonsense"]
+    assert "TS1 2AB" in pages["/?postcode=nonsense&lang=gu"]
+    assert "<p>Testshire&#39;s &lt;b&gt;own&lt;/b&gt; story.</p>" in pages["/about"]  # plain text, escaped
+    assert "<p>A second paragraph.</p>" in pages["/about?lang=gu"]  # no Gujarati file: the English story
+    assert "One of the 1 wards where Community Connectors worked." in pages["/wards/north-east"]
+    for url, html in pages.items():
+        assert "Testshire" in html, url
+        for leicester in ("Leicester", "LE5", "LE4", "Belgrave", "Evington", "Ageing Together", "five wards"):
+            assert leicester not in html, (url, leicester)

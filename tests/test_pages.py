@@ -95,7 +95,7 @@ def test_ward_only_asset_page_does_not_fake_a_pin(client):
 def test_ward_page(client):
     html = page(client, "/wards/thurncourt")
     assert "<h1>Thurncourt ward</h1>" in html
-    assert "One of the five wards where Community Connectors worked." in html
+    assert "One of the 5 wards where Community Connectors worked." in html
     assert "What is on each day" in html
     assert html.count('<th scope="row">') == 7
     page(client, "/wards/narnia", 404)

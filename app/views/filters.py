@@ -43,7 +43,8 @@ class Parsed:
 def locate_message(error: LocateError) -> str:
     """Say kindly why a starting point could not be used."""
     if error.reason == "malformed":
-        return gettext("“%(text)s” does not look like a postcode. A postcode looks like LE5 5AA.", text=error.text)
+        return gettext("“%(text)s” does not look like a postcode. A postcode looks like %(example)s.", text=error.text,
+                       example=current_app.config["AREA"].example_postcode)
     if error.reason == "unknown":
         return gettext("We could not find the postcode %(text)s. Please check it, or choose your ward instead.",
                        text=error.text)
