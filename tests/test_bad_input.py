@@ -47,3 +47,34 @@ def test_a_real_search_with_every_filter_is_not_refused(client):
     response = client.get("/?postcode=LE4+6JD&radius=2000&category=library&day=thu&free=1&today=1"
                           "&access=Step-free&access=Hearing+loop&language=Gujarati&q=library&page=2")
     assert response.status_code == 200
+
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: would flip the text after it, even outside the name
+
+
+@pytest.fixture
+def rlo_client(tmp_path, area):
+    from conftest import write_csv
+
+    from app import create_app
+    from app.pipeline import build
+
+    rows = [{"id": "flipped", "name": f"Lunch club {RLO}eerf", "description": f"Tea {RLO}and cake",
+             "category": "group_activity", "postcode": "LE5 5AA", "cost": f"{RLO}5£", "source": "test"}]
+    assert build(area, tmp_path / "rlo.db", write_csv(tmp_path / "assets.csv", rows)).rejected == 0
+    return create_app({"TESTING": True, "DATABASE": str(tmp_path / "rlo.db")}).test_client()
+
+
+@pytest.mark.parametrize("path", ["/assets/flipped", "/?postcode=LE5+5AA", "/map", "/wards/spinney-hills"])
+def test_right_to_left_override_in_user_text_is_isolated(rlo_client, path):
+    html = rlo_client.get(path).get_data(as_text=True)
+    assert f"<bdi>Lunch club {RLO}eerf</bdi>" in html
+    if path == "/assets/flipped":
+        assert f'<p dir="auto">Tea {RLO}and cake</p>' in html
+    for found in range(html.count(RLO)):
+        # Every override sits inside something that isolates it: <bdi>, an element with dir="auto",
+        # or (in the <title>, which cannot hold tags) Unicode's first-strong isolate … pop isolate.
+        at = [i for i in range(len(html)) if html.startswith(RLO, i)][found]
+        opened = max(html.rfind("<bdi>", 0, at), html.rfind('dir="auto">', 0, at), html.rfind("\u2068", 0, at))
+        closed = max(html.rfind("</bdi>", 0, at), html.rfind("</p>", 0, at), html.rfind("\u2069", 0, at))
+        assert opened > closed, html[at - 80:at + 20]

@@ -79,8 +79,8 @@ def test_did_you_mean(client):
 
 def test_asset_page(client):
     html = page(client, "/assets/belgrave-library")
-    assert "<h1>Belgrave Library</h1>" in html
-    assert "Cossington Street, Leicester, LE4 6JD" in html
+    assert "<h1><bdi>Belgrave Library</bdi></h1>" in html
+    assert "<bdi>Cossington Street, Leicester</bdi>, LE4 6JD" in html
     assert "Not checked yet." in html and "Nobody has checked these details in person yet." in html
     assert "Print this page" in html
     assert 'href="/wards/belgrave"' in html
