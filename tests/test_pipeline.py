@@ -83,7 +83,8 @@ def test_rejects_file_keeps_original_values_and_reason(bad_build):
     assert len(body) == report.rejected
     chat = next(r for r in body if r[1] == "Chat 'n' Natter")
     assert chat[3] == "LE5 5A"  # as written, not normalised
-    assert chat[-1] == "row 5, column postcode: 'LE5 5A' is not in the shape of a UK postcode (for example LE5 5AA or LE1 6TT)"
+    assert chat[-1] == ("row 5, column postcode: 'LE5 5A' is not in the shape of a UK postcode "
+                        "(letters and a number, then a number and two letters)")
     stray = next(r for r in body if r[1] == "Stray comma group")
     assert "stray" in stray
 
