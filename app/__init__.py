@@ -19,7 +19,7 @@ def _instance_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, area_file: str | Path | None = None) -> Flask:
     """Create the web application: config defaults, instance folder, database, blueprints."""
     app = Flask(
         __name__,
@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(
         DATABASE=str(Path(app.instance_path) / "assetmap.db"),
-        AREA_FILE=str(area_file_from_env()),
+        AREA_FILE=str(area_file or area_file_from_env()),
         # Map tiles are the only thing the site may fetch from another host. Set TILE_URL to ""
         # (ASSETMAP_TILE_URL="") to run without tiles: boundaries and points still show.
         TILE_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -50,13 +50,14 @@ def create_app(test_config: dict | None = None) -> Flask:
                       PERMANENT_SESSION_LIFETIME=8 * 60 * 60)
     app.config["AREA"] = load_area(app.config["AREA_FILE"])
 
-    from . import compress, csrf, db, i18n
+    from . import compress, csrf, db, i18n, limits
     from .views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
     from .wards import slugify
 
     db.init_app(app)
     i18n.init_app(app)
     compress.init_app(app)
+    limits.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     app.register_blueprint(api.bp)

@@ -86,6 +86,30 @@ class RawRow:
     cells: list[str]  # the row exactly as read
 
 
+# Files we write for people to open by double-clicking in Excel: the byte-order mark is how Excel
+# knows they are UTF-8, so Gujarati and Urdu show as written rather than as mojibake.
+SPREADSHEET_ENCODING = "utf-8-sig"
+# Spreadsheets run a cell that starts with one of these as a formula (Excel also reads the
+# full-width forms, and skips leading spaces and tabs before looking). Leading apostrophes are
+# part of the pattern so that text really beginning with "'=" survives the round trip.
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r ＝＋－＠]")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def neutralise(value: str) -> str:
+    """Make a cell safe to open in a spreadsheet: text that would run as a formula gets a leading '."""
+    if value and _FORMULA_START.match(value) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def unneutralise(value: str) -> str:
+    """Undo neutralise(): drop the ' our export put before formula-like text."""
+    if value[:1] == "'" and _FORMULA_START.match(value):
+        return value[1:]
+    return value
+
+
 @dataclass
 class AssetFile:
     header: list[str]
@@ -101,7 +125,7 @@ class AssetFile:
     def extra_values(self, raw: RawRow) -> dict[str, str]:
         """Return a row's non-empty values in columns outside the contract."""
         cells, width = raw.cells, len(raw.cells)
-        return {h: cells[i] for h, i in self.extras if i < width and cells[i]}
+        return {h: unneutralise(cells[i]) for h, i in self.extras if i < width and cells[i]}
 
 
 def decode_csv_bytes(data: bytes, name: str = "the file") -> str:
@@ -134,7 +158,7 @@ def parse_asset_csv(text: str, name: str = "the file") -> AssetFile:
         if key in COLUMNS and key not in columns:
             columns[key] = index
         elif h:
-            extras.append((h, index))
+            extras.append((unneutralise(h), index))
     missing = [c for c in ("name", "category") if c not in columns]
     if missing:
         raise CsvFileError(
@@ -215,9 +239,7 @@ def validate_row(values: dict[str, str], row: int | None = None, today: date | N
     clean = dict.fromkeys(COLUMNS, "")
     for column, value in values.items():
         if value and column in clean:
-            value = value.strip()
-            if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
-                value = value[1:]  # undo the quote our export puts before formula-like text
+            value = unneutralise(value.strip())
             clean[column] = value
             limit = MAX_LENGTHS.get(column, DEFAULT_MAX_LENGTH)
             if len(value) > limit:

@@ -30,6 +30,21 @@ def _default_db() -> Path:
     return Path(create_app().config["DATABASE"])
 
 
+def _build_if_missing(area, db_path: Path) -> None:
+    """Build the database from the area's data if there is none yet (a fresh install)."""
+    from .pipeline import build as run_build
+
+    if db_path.exists():
+        return
+    click.echo(f"Building {db_path} from {area.assets_csv} ...")
+    try:
+        report = run_build(area, db_path)
+    except (CsvFileError, WardFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in report.lines():
+        click.echo(line)
+
+
 @click.group()
 @click.option("--area", "area_file", type=click.Path(dir_okay=False), envvar="ASSETMAP_AREA",
               help="Area configuration file (default: area.toml in the project).")
@@ -93,15 +108,15 @@ def users():
 @click.option("--role", type=click.Choice(["connector", "admin"]), default="connector", show_default=True)
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
 @click.password_option(help="The password (asked for twice if not given; at least 10 characters).")
-def users_add(name, role, db_path, password):
-    """Create an account. Residents never need one."""
+@click.pass_context
+def users_add(ctx, name, role, db_path, password):
+    """Create an account, building the database first on a fresh install. Residents never need one."""
     from . import store
     from .users import UserError, add_user
 
-    try:
-        db = store.connect(db_path or _default_db())
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
+    db_path = Path(db_path or _default_db())
+    _build_if_missing(_area(ctx), db_path)
+    db = store.connect(db_path)
     store.ensure_live_tables(db)
     try:
         user = add_user(db, name, password, role)
@@ -352,7 +367,7 @@ def serve(ctx, host, port, rebuild):
     from . import create_app
     from .pipeline import build as run_build
 
-    app = create_app()
+    app = create_app(area_file=ctx.obj.get("area_file"))
     db_path = Path(app.config["DATABASE"])
     if rebuild or not db_path.exists():
         click.echo(f"Building {db_path} from {app.config['AREA'].assets_csv} ...")

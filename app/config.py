@@ -27,7 +27,22 @@ class Area:
     live_postcodes: Path | None = None
     attribution: tuple[str, ...] = ()
     timezone: str = "Europe/London"
+    example_postcode: str = ""    # shown as "For example LE5 5AA"; made from postcode_areas if not set
+    about_file: Path | None = None  # the area's own story for the About page (plain text, see about())
     source_file: Path | None = field(default=None, compare=False)
+
+    def about(self, language: str) -> tuple[str, ...]:
+        """Return the About page's story as paragraphs, in the language if there is a file for it.
+
+        `about = "data/about.md"` in area.toml; `data/about.gu.md` beside it is the Gujarati.
+        Paragraphs are separated by blank lines; the text is shown as plain text, never as HTML.
+        """
+        if self.about_file is None:
+            return ()
+        translated = self.about_file.with_suffix(f".{language}{self.about_file.suffix}")
+        path = translated if translated.is_file() else self.about_file
+        text = path.read_text(encoding="utf-8")
+        return tuple(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
 
 
 def area_file_from_env() -> Path:
@@ -49,10 +64,14 @@ def load_area(path: str | Path | None = None) -> Area:
         area, data = raw["area"], raw["data"]
         centre = area["map_centre"]
         live = data.get("live_postcodes")
+        about = area.get("about")
+        if about and not (base / about).is_file():
+            raise ConfigError(f"area file {path}: the about file {base / about} does not exist")
+        postcode_areas = tuple(str(a).upper() for a in area["postcode_areas"])
         return Area(
             name=str(area["name"]),
             lad_code=str(area["lad_code"]),
-            postcode_areas=tuple(str(a).upper() for a in area["postcode_areas"]),
+            postcode_areas=postcode_areas,
             focus_wards=tuple(str(w) for w in area.get("focus_wards", [])),
             map_centre=(float(centre[0]), float(centre[1])),
             map_zoom=int(area.get("map_zoom", 12)),
@@ -61,6 +80,8 @@ def load_area(path: str | Path | None = None) -> Area:
             live_postcodes=base / live if live else None,
             attribution=tuple(raw.get("attribution", {}).get("lines", [])),
             timezone=str(area.get("timezone", "Europe/London")),
+            example_postcode=str(area.get("example_postcode") or f"{postcode_areas[0]}1 1AA"),
+            about_file=base / about if about else None,
             source_file=path,
         )
     except KeyError as exc:

@@ -4,31 +4,28 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import sqlite_utils
 
-from .assets import COLUMNS, Problem, decode_csv_bytes, parse_asset_csv
+from .assets import (
+    COLUMNS,
+    SPREADSHEET_ENCODING,
+    Problem,
+    decode_csv_bytes,
+    neutralise,
+    parse_asset_csv,
+    unneutralise,
+)
 from .config import Area
 from .edits import current_id, form_values, normalised_values, save_asset, set_status, wards_frame
 from .pipeline import prepare
 from .store import PUBLIC_STATUSES
 from .users import User
 
-# Spreadsheets run a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 EXPORT_EXTRA = ("status", "private_address")
-
-
-def neutralise(value: str) -> str:
-    """Make a cell safe to open in a spreadsheet: text that would run as a formula gets a leading '."""
-    if value and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 def export_rows(db: sqlite_utils.Database, include_private: bool = False, include_hidden: bool = False) -> list[dict]:
@@ -70,11 +67,11 @@ def write_csv(rows: list[dict], path: str | Path) -> Path:
     header = list(COLUMNS) + [c for c in EXPORT_EXTRA if any(c in r for r in rows)]
     header += sorted({k for r in rows for k in r} - set(header))
     path = Path(path)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
+    with open(path, "w", encoding=SPREADSHEET_ENCODING, newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([neutralise(h) for h in header])  # extra columns' names come from users too
         for row in rows:
-            writer.writerow({k: neutralise(row.get(k, "")) for k in header})
+            writer.writerow([neutralise(row.get(k, "")) for k in header])
     return path
 
 
@@ -225,7 +222,7 @@ def export_traders(db: sqlite_utils.Database, path: str | Path) -> int:
                                           for m in json.loads(trader["memberships"]))
         trader["free_quotes"] = "" if trader["free_quotes"] is None else str(trader["free_quotes"])
         rows.append({k: "" if v is None else str(v) for k, v in trader.items()})
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with open(path, "w", encoding=SPREADSHEET_ENCODING, newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=TRADER_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
@@ -244,7 +241,7 @@ def import_traders(db: sqlite_utils.Database, user: User, path: str | Path) -> t
     text = decode_csv_bytes(Path(path).read_bytes(), Path(path).name)
     saved, problems = 0, []
     for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
-        row = {k: (v[1:] if v[:1] == "'" and v[1:2] in ("=", "+", "-", "@") else v) for k, v in row.items() if k}
+        row = {k: unneutralise(v or "") for k, v in row.items() if k}
         memberships = []
         for item in (row.get("memberships") or "").split(";"):
             scheme, _, number_text = item.strip().partition(" ")

@@ -34,17 +34,18 @@ def normalise_postcode(text: str) -> str:
         raise InvalidPostcode("no postcode was given")
     if not compact.isalnum() or not compact.isascii():
         raise InvalidPostcode(
-            f"'{text.strip()}' is not a UK postcode: a postcode has only letters and numbers, "
-            "like LE5 5AA"
+            f"'{text.strip()}' is not a UK postcode: a postcode has only letters and numbers"
         )
     if len(compact) < 5 or len(compact) > 7:
         raise InvalidPostcode(
             f"'{text.strip()}' is not a UK postcode: it has {len(compact)} letters and numbers, "
-            "but a postcode has 5 to 7, like LE5 5AA"
+            "but a postcode has 5 to 7"
         )
     if not _POSTCODE.match(compact):
         raise InvalidPostcode(
-            f"'{text.strip()}' is not in the shape of a UK postcode (for example LE5 5AA or LE1 6TT)"
+            # No example postcode here: it would be one area's, and this module serves any area.
+            f"'{text.strip()}' is not in the shape of a UK postcode (letters and a number, then a "
+            "number and two letters)"
         )
     return f"{compact[:-3]} {compact[-3:]}"
 

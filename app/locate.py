@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from .config import Area
 from .geocode import (
     InvalidPostcode,
     PostcodeDirectory,
     bng_to_wgs84,
     in_uk,
     normalise_postcode,
+    postcode_area,
     wgs84_to_bng,
 )
 
@@ -32,19 +34,25 @@ class Origin:
 
 class LocateError(ValueError):
     """A starting point we cannot use. `reason` is one of: malformed, unknown, no_location,
-    bad_coordinates, unknown_ward; `suggestion` is a postcode we think was meant."""
+    outside (`detail` is the area's name), bad_coordinates, unknown_ward; `suggestion` is a
+    postcode we think was meant."""
 
     def __init__(self, reason: str, text: str, suggestion: str | None = None, detail: str = ""):
         super().__init__(f"{reason}: {text}")
         self.reason, self.text, self.suggestion, self.detail = reason, text, suggestion, detail
 
 
-def _lookup(db: sqlite_utils.Database, postcode: str) -> Origin | None:
+def _lookup(db: sqlite_utils.Database, postcode: str, area: Area) -> Origin | None:
     row = db.execute("select lat, lon, easting, northing, ward_code from postcodes where postcode = ?",
                      [postcode]).fetchone()
     if row:
         return Origin("postcode", postcode, row[2], row[3], row[0], row[1], row[4])
-    # Not one of the area's postcodes: it may still be a real postcode somewhere else.
+    # Only the area's own postcode areas may be looked up in the directory: each other area
+    # loaded would stay in memory, and a search from every part of the country grew the
+    # server by hundreds of megabytes. A postcode from elsewhere needs no location to be told so.
+    if postcode_area(postcode) not in area.postcode_areas:
+        raise LocateError("outside", postcode, detail=area.name)
+    # Not one of the area's postcodes, but in its postcode area (a neighbouring town, say).
     hit = PostcodeDirectory().lookup(postcode)
     if hit is None:
         return None
@@ -74,13 +82,13 @@ def suggest_postcode(db: sqlite_utils.Database, text: str) -> str | None:
     return None
 
 
-def from_postcode(db: sqlite_utils.Database, text: str) -> Origin:
+def from_postcode(db: sqlite_utils.Database, text: str, area: Area) -> Origin:
     """Find a typed postcode, or raise LocateError saying why not (with a suggestion if any)."""
     try:
         postcode = normalise_postcode(text)
     except InvalidPostcode as exc:
         raise LocateError("malformed", text.strip(), suggest_postcode(db, text), str(exc)) from None
-    origin = _lookup(db, postcode)
+    origin = _lookup(db, postcode, area)
     if origin is None:
         raise LocateError("unknown", postcode, suggest_postcode(db, postcode))
     return origin

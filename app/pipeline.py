@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from . import store
-from .assets import CATEGORIES, AssetFile, Problem, read_asset_file, validate_row
+from .assets import CATEGORIES, SPREADSHEET_ENCODING, AssetFile, Problem, read_asset_file, validate_row
 from .config import Area
 from .geocode import BNG, PostcodeDirectory, area_postcodes, bng_to_wgs84, wgs84_to_bng
 from .wards import WARDS_FILE, assign_wards, load_wards, simplified_geometries, slugify
@@ -452,7 +452,7 @@ def _write_rejects(path: Path, asset_file: AssetFile, rejected_rows, problems_by
     header = list(asset_file.header)
     reason_column = "reason" if "reason" not in header else "rejection_reason"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with open(path, "w", encoding=SPREADSHEET_ENCODING, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header + [reason_column])
         for index in rejected_rows:

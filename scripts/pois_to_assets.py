@@ -2,13 +2,13 @@
 """Add the places in a points-of-interest CSV to an asset CSV, keeping every row already there.
 
 Reads a CSV with name, category, address, postcode, source, source_date and notes columns
-(as ../shared/data/pois/leicester_pois.csv), turns libraries and GP surgeries into asset rows,
+(as tests/data/pois/leicester_pois.csv), turns libraries and GP surgeries into asset rows,
 and adds a venue row for each library housed in a named centre ("The BRITE Centre, ...").
 Rows whose id is already in the asset CSV are left alone, so hand edits survive.
 
 \b
 Example:
-    python scripts/pois_to_assets.py ../shared/data/pois/leicester_pois.csv data/assets.csv
+    python scripts/pois_to_assets.py tests/data/pois/leicester_pois.csv data/assets.csv
 """
 from __future__ import annotations
 

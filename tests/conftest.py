@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,8 +14,36 @@ from app import create_app
 from app.config import PROJECT_ROOT, load_area
 from app.pipeline import build
 
-SHARED = PROJECT_ROOT.parent / "shared"
 TEST_DATA = Path(__file__).parent / "data"
+PROJECT_INSTANCE = PROJECT_ROOT / "instance"
+
+# No test may write into the project's own instance folder (a developer's live database and
+# secret key live there): every app, CLI run and test server gets a throwaway one instead.
+_TEST_INSTANCE = tempfile.mkdtemp(prefix="assetmap-instance-")
+os.environ["ASSETMAP_INSTANCE"] = _TEST_INSTANCE
+os.environ.pop("ASSETMAP_AREA", None)
+os.environ.pop("ASSETMAP_DATABASE", None)
+
+
+def _instance_listing() -> list[tuple[str, int, int]]:
+    if not PROJECT_INSTANCE.exists():
+        return []
+    return sorted((str(p.relative_to(PROJECT_INSTANCE)), p.stat().st_size, p.stat().st_mtime_ns)
+                  for p in PROJECT_INSTANCE.rglob("*"))
+
+
+_INSTANCE_BEFORE = _instance_listing()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if any test wrote into the project's instance folder."""
+    shutil.rmtree(_TEST_INSTANCE, ignore_errors=True)
+    after = _instance_listing()
+    if after != _INSTANCE_BEFORE:
+        changed = sorted(set(after) ^ set(_INSTANCE_BEFORE))
+        session.config.get_terminal_writer().line(
+            f"\nFAILED: tests changed the project's instance folder {PROJECT_INSTANCE}: {changed}", red=True)
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +58,13 @@ def built_db(tmp_path_factory, area):
     db_path = tmp_path_factory.mktemp("built") / "assetmap.db"
     report = build(area, db_path)
     return db_path, report
+
+
+@pytest.fixture(scope="session")
+def source_rows(area):
+    """The rows of the bundled asset CSV, so tests derive their expectations from the data."""
+    with open(area.assets_csv, encoding="utf-8-sig", newline="") as handle:
+        return [{k.strip().lower(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 @pytest.fixture
@@ -87,6 +124,26 @@ def live_db(built_db, tmp_path):
     add_user(db, "Admin", "admin password here", "admin")
     db.conn.close()
     return db_path
+
+
+@pytest.fixture
+def other_area(tmp_path, square_wards):
+    """A made-up council, Testshire: its own wards, one asset, and an area.toml naming them."""
+    from app.wards import write_wards
+
+    wards = square_wards.to_crs("EPSG:4326")
+    wards["lad_code"], wards["lad_name"] = "E06000099", "Testshire"
+    write_wards(wards, tmp_path / "wards")
+    write_csv(tmp_path / "assets.csv", [{"name": "Test lunch club", "category": "group_activity",
+                                          "lat": "52.6107", "lon": "-1.1097", "source": "test"}])
+    path = tmp_path / "area.toml"
+    path.write_text(
+        '[area]\nname = "Testshire"\nlad_code = "E06000099"\npostcode_areas = ["LE"]\n'
+        'focus_wards = ["North East"]\nmap_centre = [52.61, -1.11]\nexample_postcode = "TS1 2AB"\n'
+        'about = "about.txt"\n'
+        '[data]\nassets = "assets.csv"\nwards = "wards"\n')
+    (tmp_path / "about.txt").write_text("Testshire's <b>own</b> story.\n\nA second paragraph.\n", encoding="utf-8")
+    return path
 
 
 @pytest.fixture

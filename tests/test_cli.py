@@ -11,9 +11,22 @@ def run(*args):
 
 
 def test_every_command_has_help():
-    for command in ([], ["build"], ["geocode"], ["wards"], ["serve"]):
+    """Each command's help says what it does and names its own options."""
+    expected = {
+        (): ("build the database, look up postcodes", "--area"),
+        ("build",): ("Build the database from the asset CSV", "--rejects"),
+        ("geocode",): ("Print where a postcode is", "POSTCODE"),
+        ("wards",): ("List the wards", "--db"),
+        ("serve",): ("Serve the site", "--rebuild"),
+        ("users", "add"): ("Create an account", "--role"),
+        ("export",): ("Write the live database back", "--include-private"),
+        ("import",): ("Merge a connector's spreadsheet", "--overwrite-web-edits"),
+    }
+    for command, phrases in expected.items():
         result = run(*command, "--help")
-        assert result.exit_code == 0 and "Usage:" in result.output
+        assert result.exit_code == 0, command
+        for phrase in phrases:
+            assert phrase in result.output, (command, phrase)
 
 
 def test_geocode_prints_coordinates_and_ward():
@@ -73,24 +86,61 @@ def test_wards_command(tmp_path, built_db):
     assert len([line for line in lines[1:] if line[:1].isalpha() and not line.startswith("*")]) == 21
 
 
-def test_another_area_needs_only_its_config(tmp_path, square_wards):
+def test_another_area_needs_only_its_config(tmp_path, other_area):
     """A council elsewhere: its own ward file, CSV and config; nothing about Leicester."""
-    from app.wards import write_wards
-
-    wards = square_wards.to_crs("EPSG:4326")
-    wards["lad_code"], wards["lad_name"] = "E06000099", "Testshire"
-    write_wards(wards, tmp_path / "wards")
-    write_csv(tmp_path / "assets.csv", [{"name": "Test lunch club", "category": "group_activity",
-                                          "lat": "52.6107", "lon": "-1.1097", "source": "test"}])
-    (tmp_path / "area.toml").write_text(
-        '[area]\nname = "Testshire"\nlad_code = "E06000099"\npostcode_areas = ["LE"]\n'
-        'focus_wards = ["North East"]\nmap_centre = [52.61, -1.11]\n'
-        '[data]\nassets = "assets.csv"\nwards = "wards"\n')
     db = tmp_path / "t.db"
-    result = run("--area", str(tmp_path / "area.toml"), "build", "--db", str(db))
+    result = run("--area", str(other_area), "build", "--db", str(db))
     assert result.exit_code == 0, result.output
     row = next(sqlite_utils.Database(db).query("select * from assets"))
     assert row["outside_area"] == 1 and row["nearest_ward_code"].startswith("E0500000")
     assert "outside Testshire" in result.output
     focus = [w["ward_name"] for w in sqlite_utils.Database(db).query("select * from wards where is_focus")]
     assert focus == ["North East"]
+
+
+def test_users_add_works_on_a_fresh_install(tmp_path, other_area, monkeypatch):
+    """The README's first step for connectors, before anyone has built or served the site."""
+    from app import store
+    from app.users import authenticate
+
+    monkeypatch.setenv("ASSETMAP_INSTANCE", str(tmp_path / "fresh-instance"))
+    result = run("--area", str(other_area), "users", "add", "Asha", "--role", "admin",
+                 "--password", "correct horse battery")
+    assert result.exit_code == 0, result.output
+    assert "Added admin Asha" in result.output
+    db = store.connect(tmp_path / "fresh-instance" / "assetmap.db")
+    assert [r["name"] for r in db.query("select name from assets")] == ["Test lunch club"]
+    assert authenticate(db, "Asha", "correct horse battery") is not None
+
+
+def test_serve_uses_the_area_given_with_area(tmp_path, other_area, monkeypatch):
+    import waitress
+
+    served = {}
+    monkeypatch.setenv("ASSETMAP_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setattr(waitress, "serve", lambda app, **kwargs: served.update(app=app))
+    result = run("--area", str(other_area), "serve")
+    assert result.exit_code == 0, result.output
+    assert served["app"].config["AREA"].name == "Testshire"
+    assert "Test lunch club" in served["app"].test_client().get("/?q=lunch").get_data(as_text=True)
+
+
+def test_another_area_shows_its_own_example_and_story_and_nothing_of_leicester(tmp_path, other_area):
+    from app import create_app
+
+    db = tmp_path / "t.db"
+    assert run("--area", str(other_area), "build", "--db", str(db)).exit_code == 0
+    client = create_app({"TESTING": True, "DATABASE": str(db)}, area_file=other_area).test_client()
+    pages = {url: client.get(url).get_data(as_text=True)
+             for url in ("/", "/?postcode=nonsense", "/?postcode=nonsense&lang=gu", "/about", "/about?lang=gu",
+                         "/map", "/wards", "/wards/north-east", "/traders/")}
+    assert "For example TS1 2AB" in pages["/"]
+    assert "A postcode looks like TS1 2AB." in pages["/?postcode=nonsense"]
+    assert "TS1 2AB" in pages["/?postcode=nonsense&lang=gu"]
+    assert "<p>Testshire&#39;s &lt;b&gt;own&lt;/b&gt; story.</p>" in pages["/about"]  # plain text, escaped
+    assert "<p>A second paragraph.</p>" in pages["/about?lang=gu"]  # no Gujarati file: the English story
+    assert "One of the 1 wards where Community Connectors worked." in pages["/wards/north-east"]
+    for url, html in pages.items():
+        assert "Testshire" in html, url
+        for leicester in ("Leicester", "LE5", "LE4", "Belgrave", "Evington", "Ageing Together", "five wards"):
+            assert leicester not in html, (url, leicester)

@@ -1,5 +1,7 @@
 """Export to CSV, backups and restore."""
 import csv
+import json
+import re
 import shutil
 import sqlite3
 import threading
@@ -7,11 +9,13 @@ import threading
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from conftest import write_csv as write_csv_rows
 
 from app import store
 from app.cli import cli
+from app.assets import neutralise, unneutralise
 from app.edits import save_asset
-from app.exchange import neutralise
+from app.exchange import export_rows, write_csv
 from app.pipeline import build
 from app.users import User
 
@@ -21,9 +25,54 @@ ASHA = User(1, "Asha", "connector")
 @pytest.mark.parametrize("value, safe", [
     ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+44 116 000", "'+44 116 000"),
     ("-cmd", "'-cmd"), ("@SUM(A1)", "'@SUM(A1)"), ("-1.13", "-1.13"), ("+3", "+3"), ("Lunch", "Lunch"), ("", ""),
+    (" =1+1", "' =1+1"), ("\t=1+1", "'\t=1+1"), ("\r=1+1", "'\r=1+1"),
+    ("＝HYPERLINK(\"http://x\")", "'＝HYPERLINK(\"http://x\")"), ("＋44", "'＋44"), ("－cmd", "'－cmd"), ("＠SUM", "'＠SUM"),
+    ("'=already quoted", "''=already quoted"), ("'Tis the season", "'Tis the season"),
 ])
 def test_neutralise(value, safe):
     assert neutralise(value) == safe
+    assert unneutralise(safe) == value  # the importer gets back exactly what was exported
+
+
+def test_export_neutralises_extra_columns_carries_a_bom_and_imports_back_identical(tmp_path, area):
+    """Headers and cells from users' own columns are neutralised; the round trip changes nothing."""
+    hostile_header = '=HYPERLINK("http://evil.example","x")'
+    rows = [{"name": "＝SUM(A1) lunch", "category": "group_activity", "postcode": "LE5 5AA", "source": "test",
+             "description": "'=starts with a quote", hostile_header: " =1+1", "notes": "＠cmd", "ભાષા": "ગુજરાતી"},
+            {"name": "اردو کلب", "category": "group_activity", "postcode": "LE4 6JD", "source": "test",
+             "notes": "\t-2+3"}]
+    source = write_csv_rows(tmp_path / "in.csv", rows)
+    first = build(area, tmp_path / "first.db", source)
+    assert first.rejected == 0
+    out = write_csv(export_rows(store.connect(tmp_path / "first.db")), tmp_path / "export.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8 on double-click
+    header, *body = csv.reader(raw.decode("utf-8-sig").splitlines())
+    assert "'" + hostile_header in header and hostile_header not in header
+    cells = [cell for row in body for cell in row]
+    assert "' =1+1" in cells and "'＠cmd" in cells and "'\t-2+3" in cells and "'＝SUM(A1) lunch" in cells
+    formula_like = [c for c in header + cells if c.startswith(("=", "+", "-", "@", " ", "\t", "\r", "＝", "＋", "－", "＠"))
+                    and not re.fullmatch(r"[+-]?\d+(\.\d+)?", c)]
+    assert formula_like == []
+    second = build(area, tmp_path / "second.db", out)
+    assert second.rejected == 0
+
+    def listing(db_file):
+        # A build keeps the export's own "status" column as an extra; everything else must match.
+        return sorted((r["name"], r["description"], {k: v for k, v in json.loads(r["extra"]).items() if k != "status"})
+                      for r in sqlite_utils.Database(db_file).query("select name, description, extra from assets"))
+
+    assert listing(tmp_path / "second.db") == listing(tmp_path / "first.db")
+    extras = {r["name"]: json.loads(r["extra"]) for r in sqlite_utils.Database(tmp_path / "second.db").query(
+        "select name, extra from assets")}
+    assert extras["＝SUM(A1) lunch"][hostile_header] == " =1+1"
+
+
+def test_rejects_file_has_a_bom(tmp_path, area):
+    source = write_csv_rows(tmp_path / "in.csv", [{"name": "ગુજરાતી", "category": "spaceship", "postcode": "LE5 5AA"}])
+    build(area, tmp_path / "a.db", source, rejects_path=tmp_path / "rejects.csv")
+    raw = (tmp_path / "rejects.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "ગુજરાતી" in raw.decode("utf-8-sig")
 
 
 def test_export_round_trips_through_the_importer(built_db, tmp_path, area):

@@ -19,7 +19,7 @@ CONNECTOR = User(1, "Asha", "connector")
 def exported(db_path, tmp_path):
     out = tmp_path / "sheet.csv"
     CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out)])
-    with open(out, encoding="utf-8", newline="") as handle:
+    with open(out, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         return reader.fieldnames, list(reader)
 

@@ -79,8 +79,8 @@ def test_did_you_mean(client):
 
 def test_asset_page(client):
     html = page(client, "/assets/belgrave-library")
-    assert "<h1>Belgrave Library</h1>" in html
-    assert "Cossington Street, Leicester, LE4 6JD" in html
+    assert "<h1><bdi>Belgrave Library</bdi></h1>" in html
+    assert "<bdi>Cossington Street, Leicester</bdi>, LE4 6JD" in html
     assert "Not checked yet." in html and "Nobody has checked these details in person yet." in html
     assert "Print this page" in html
     assert 'href="/wards/belgrave"' in html
@@ -95,7 +95,7 @@ def test_ward_only_asset_page_does_not_fake_a_pin(client):
 def test_ward_page(client):
     html = page(client, "/wards/thurncourt")
     assert "<h1>Thurncourt ward</h1>" in html
-    assert "One of the five wards where Community Connectors worked." in html
+    assert "One of the 5 wards where Community Connectors worked." in html
     assert "What is on each day" in html
     assert html.count('<th scope="row">') == 7
     page(client, "/wards/narnia", 404)

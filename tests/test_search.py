@@ -37,8 +37,8 @@ def ids(found):
     return [r.asset["id"] for r in found.results]
 
 
-def test_nearest_first_with_walking_time(db):
-    origin = from_postcode(db, "le5 5aa")
+def test_nearest_first_with_walking_time(db, area):
+    origin = from_postcode(db, "le5 5aa", area)
     found = search(db, Query(origin=origin), THURSDAY_9AM)
     assert ids(found)[:2] == ["near-lunch", "yoga"]
     assert ids(found)[-1] == "belgrave-library"
@@ -54,8 +54,8 @@ def test_nearest_first_with_walking_time(db):
     assert [r.asset["id"] for r in found.ward_only] == ["bench"]
 
 
-def test_radius(db):
-    origin = from_postcode(db, "LE5 5AA")
+def test_radius(db, area):
+    origin = from_postcode(db, "LE5 5AA", area)
     assert ids(search(db, Query(origin=origin, radius_m=500), THURSDAY_9AM)) == ["near-lunch", "yoga"]
 
 
@@ -109,20 +109,24 @@ def test_helpers():
     assert not is_stale({"last_verified": "2025-11-27"}, date(2026, 11, 26))
 
 
-def test_locate(db):
-    assert from_postcode(db, " le4 6jd ").ward_code == "E05010461"  # Belgrave
-    outside = from_postcode(db, "M1 1AE")
-    assert outside.ward_code is None and outside.easting == 384756
+def test_locate(db, area):
+    assert from_postcode(db, " le4 6jd ", area).ward_code == "E05010461"  # Belgrave
+    with pytest.raises(LocateError) as elsewhere:
+        from_postcode(db, "M1 1AE", area)  # Manchester: outside the area's postcode areas
+    assert elsewhere.value.reason == "outside" and elsewhere.value.detail == "Leicester"
+    nearby = from_postcode(db, "LE11 3AA", area)  # Loughborough: an LE postcode outside the city
+    assert nearby.ward_code is None and nearby.easting and nearby.lat
     with pytest.raises(LocateError) as bad:
-        from_postcode(db, "LE5 SAA")
+        from_postcode(db, "LE5 SAA", area)
     assert bad.value.reason == "malformed" and bad.value.suggestion == "LE5 5AA"
     with pytest.raises(LocateError) as unknown:
-        from_postcode(db, "LE5 0XX")
+        from_postcode(db, "LE5 0XX", area)
     assert unknown.value.reason == "unknown"
     with pytest.raises(LocateError) as nowhere:
-        from_postcode(db, "LE11 9AB")
+        from_postcode(db, "LE11 9AB", area)
     assert nowhere.value.reason == "no_location"
-    assert suggest_postcode(db, "LEI 6JD") == "LE1 6JD" or suggest_postcode(db, "LEI 6JD") is None
+    assert suggest_postcode(db, "LEI 6TT") == "LE1 6TT"  # a letter I typed for the digit 1
+    assert suggest_postcode(db, "ZZ9 9ZZ") is None  # nothing of the area is near it
     assert from_coordinates(db, "52.6299", "-1.1082").ward_code == "E05010472"
     with pytest.raises(LocateError):
         from_coordinates(db, "-1.1", "52.6")
@@ -138,7 +142,7 @@ def test_listings_checked_over_a_year_ago_sink_to_the_end(tmp_path, area):
     build(area, tmp_path / "s.db", write_csv(tmp_path / "s.csv", rows), today=date(2026, 11, 26))
     db = store.connect(tmp_path / "s.db", readonly=True)
     assert ids(search(db, Query(), THURSDAY_9AM)) == ["g1", "g2", "g0", "g3"]
-    near = search(db, Query(origin=from_postcode(db, "LE5 5AA")), THURSDAY_9AM)
+    near = search(db, Query(origin=from_postcode(db, "LE5 5AA", area)), THURSDAY_9AM)
     assert ids(near) == ["g1", "g2", "g0", "g3"]
 
 

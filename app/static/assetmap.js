@@ -11,6 +11,14 @@
     return node;
   }
 
+  // Residents' text is isolated (dir="auto") so a right-to-left override in a name cannot
+  // reorder the words around it.
+  function userText(tag, text) {
+    var node = el(tag, text);
+    node.dir = "auto";
+    return node;
+  }
+
   function link(href, text) {
     var a = el("a", text);
     a.href = href;
@@ -23,7 +31,7 @@
 
   function popupFor(options, props) {
     var box = el("div", null, "map-popup");
-    box.appendChild(el("strong", props.name));
+    box.appendChild(userText("strong", props.name));
     box.appendChild(el("p", options.categoryLabels[props.category]));
     if (props.when) box.appendChild(el("p", props.when));
     var p = el("p");
@@ -43,7 +51,7 @@
     });
     var marker = L.marker([coords[1], coords[0]], {icon: icon, title: feature.properties.name, alt: feature.properties.name});
     marker.bindPopup(function () { return popupFor(options, feature.properties); });
-    marker.bindTooltip(el("span", feature.properties.name));
+    marker.bindTooltip(userText("span", feature.properties.name));
     return marker;
   }
 
@@ -57,7 +65,9 @@
       var ul = el("ul");
       list.forEach(function (props) {
         var li = el("li");
-        li.appendChild(link(assetUrl(options, props.id), props.name));
+        var a = link(assetUrl(options, props.id), props.name);
+        a.dir = "auto";
+        li.appendChild(a);
         ul.appendChild(li);
       });
       box.appendChild(ul);

@@ -1,6 +1,7 @@
 """Turn a request's query string into a search Query, with a plain message for each bad value."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,9 @@ from ..search import MAX_RADIUS_M, Found, Query, search
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TEXT = 200
+# C0 and C1 control characters (NUL, escape, DEL...): nobody means to search for them, and NUL
+# ends a string early in SQLite's full-text query parser.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 @dataclass
@@ -39,10 +43,14 @@ class Parsed:
 def locate_message(error: LocateError) -> str:
     """Say kindly why a starting point could not be used."""
     if error.reason == "malformed":
-        return gettext("“%(text)s” does not look like a postcode. A postcode looks like LE5 5AA.", text=error.text)
+        return gettext("“%(text)s” does not look like a postcode. A postcode looks like %(example)s.", text=error.text,
+                       example=current_app.config["AREA"].example_postcode)
     if error.reason == "unknown":
         return gettext("We could not find the postcode %(text)s. Please check it, or choose your ward instead.",
                        text=error.text)
+    if error.reason == "outside":
+        return gettext("The postcode %(text)s is outside %(area)s. This map only covers %(area)s: "
+                       "please type a postcode there, or choose a ward.", text=error.text, area=error.detail)
     if error.reason == "no_location":
         return gettext("The postcode %(text)s is not linked to a place on the map. Please choose your ward instead.",
                        text=error.text)
@@ -56,7 +64,7 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
     problems: list[Problem] = []
 
     def text(key: str) -> str:
-        value = (args.get(key) or "").strip()
+        value = _CONTROL.sub(" ", args.get(key) or "").strip()
         if len(value) > MAX_TEXT:
             problems.append(Problem(key, gettext("That is too long: %(max)d characters at most.", max=MAX_TEXT)))
             return ""
@@ -69,7 +77,7 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
     ward = text("ward")
     if postcode:
         try:
-            origin = from_postcode(db, postcode)
+            origin = from_postcode(db, postcode, current_app.config["AREA"])
         except LocateError as exc:
             problems.append(Problem(postcode_key, locate_message(exc), exc.suggestion))
     elif args.get("lat") or args.get("lon"):
@@ -123,7 +131,7 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
         day=day,
         on_date=now.date() if args.get("today") in ("1", "on", "true", "yes") else None,
         free=args.get("free") in ("1", "on", "true", "yes"),
-        access=tuple(a.strip() for a in args.getlist("access") if a.strip())[:10],
+        access=tuple(a for a in (_CONTROL.sub(" ", a).strip() for a in args.getlist("access")) if a)[:10],
         language=text("language") or None,
     )
     return Parsed(query, problems, postcode)

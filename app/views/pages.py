@@ -36,6 +36,13 @@ SEARCH_KEYS = ("postcode", "ward", "lat", "lon", "q", "category", "day", "today"
                "language", "radius")
 
 
+@bp.app_template_filter("isolate")
+def isolate(text) -> str:
+    """Wrap plain text in Unicode isolates (FSI … PDI), the <bdi> of places that cannot hold tags."""
+    # A name in a <title> carrying a right-to-left override would otherwise flip what follows it.
+    return f"\u2068{text}\u2069"
+
+
 @bp.app_context_processor
 def page_context():
     now = local_now()

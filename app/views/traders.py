@@ -71,7 +71,7 @@ def search():
     problems, ward_code, postcode, near = [], None, None, None
     if args.get("postcode"):
         try:
-            origin = from_postcode(db, args["postcode"])
+            origin = from_postcode(db, args["postcode"], current_app.config["AREA"])
         except LocateError as exc:
             problems.append(locate_message(exc))
         else:
