@@ -98,11 +98,11 @@ def test_export_leaves_out_private_addresses_and_neutralises_formulas(live_db, t
     CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out)])
     text = out.read_text(encoding="utf-8")
     assert "12 Ash Close" not in text
-    row = next(r for r in csv.DictReader(open(out, encoding="utf-8")) if "cmd" in r["name"])
+    row = next(r for r in csv.DictReader(open(out, encoding="utf-8-sig")) if "cmd" in r["name"])
     assert row["name"].startswith("'=") and row["postcode"] == "" and row["location_precision"] == "ward"
     assert row["ward"] == "Spinney Hills"
     CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out), "--include-private"])
-    row = next(r for r in csv.DictReader(open(out, encoding="utf-8")) if "cmd" in r["name"])
+    row = next(r for r in csv.DictReader(open(out, encoding="utf-8-sig")) if "cmd" in r["name"])
     assert row["address"] == "12 Ash Close" and row["private_address"] == "1"
 
 
@@ -119,12 +119,12 @@ def test_export_leaves_out_hidden_closed_and_deleted_listings_unless_asked(live_
     assert result.exit_code == 0
     assert "Left out 3 listings that residents cannot see (1 closed, 1 deleted, 1 hidden)" in result.output
     assert "--include-hidden" in result.output
-    rows = {r["id"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    rows = {r["id"]: r for r in csv.DictReader(open(out, encoding="utf-8-sig"))}
     assert not {"belgrave-library", "highfields-library", "evington-library"} & rows.keys()
     assert rows["knighton-library"]["status"] == "temporarily_closed"  # residents still see it
     result = CliRunner().invoke(cli, ["export", "--db", str(live_db), "--out", str(out), "--include-hidden"])
     assert result.exit_code == 0 and "Left out" not in result.output
-    rows = {r["id"]: r for r in csv.DictReader(open(out, encoding="utf-8"))}
+    rows = {r["id"]: r for r in csv.DictReader(open(out, encoding="utf-8-sig"))}
     assert [rows[i]["status"] for i in ("belgrave-library", "highfields-library", "evington-library")] == [
         "hidden", "closed", "deleted"]
 
