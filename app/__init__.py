@@ -35,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         TILE_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         TILE_ATTRIBUTION='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
         TILE_CREDIT="© OpenStreetMap contributors",
+        # Session cookies only travel over https. Flask's own default is False, so it is set here,
+        # before any configuration: ASSETMAP_SESSION_COOKIE_SECURE=false turns it off for plain http.
+        SESSION_COOKIE_SECURE=True,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -45,7 +48,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    app.config.setdefault("SESSION_COOKIE_SECURE", True)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       PERMANENT_SESSION_LIFETIME=8 * 60 * 60)
     app.config["AREA"] = load_area(app.config["AREA_FILE"])

@@ -53,6 +53,15 @@ def admin_required(view):
     return wrapped
 
 
+def workspace_target(value: str | None, default: str) -> str:
+    """Return value if it is a page of this site's workspace, else default."""
+    value = value or ""
+    # A control character (CR/LF above all) would split the Location header: never follow it.
+    if not value.startswith("/workspace") or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return default
+    return value
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     error = None
@@ -70,11 +79,7 @@ def sign_in():
                 session.permanent = True
                 session["user_id"] = user.id
                 session["csrf_id"] = secrets.token_hex(16)
-                target = request.args.get("next", "")
-                # Only ever go on to a page of this site's workspace.
-                if not target.startswith("/workspace"):
-                    target = url_for("workspace.dashboard")
-                return redirect(target)
+                return redirect(workspace_target(request.args.get("next"), url_for("workspace.dashboard")))
     return render_template("workspace/sign_in.html", error=error), 401 if error else 200
 
 

@@ -61,6 +61,10 @@ def _serve(app):
     return server
 
 
+# These servers speak plain http on 127.0.0.1, so the session cookie cannot be Secure there.
+PLAIN_HTTP = {"SESSION_COOKIE_SECURE": False}
+
+
 def live_copy(site_db, folder):
     """A copy of the site's database with the workspace's tables, to change freely."""
     from app import store
@@ -74,7 +78,7 @@ def live_copy(site_db, folder):
 
 def serve_app(config: dict):
     """Serve an app made from config on a free local port; return (base URL, server)."""
-    server = _serve(create_app({"TESTING": True, "TILE_URL": "", "NOW": NOW, **config}))
+    server = _serve(create_app({"TESTING": True, "TILE_URL": "", "NOW": NOW, **PLAIN_HTTP, **config}))
     return f"http://127.0.0.1:{server.server_port}", server
 
 
@@ -82,7 +86,7 @@ def serve_app(config: dict):
 def live_server(site_db):
     """The site without map tiles: nothing may leave this machine."""
     db_path, _ = site_db
-    server = _serve(create_app({"TESTING": True, "DATABASE": str(db_path), "TILE_URL": "", "NOW": NOW}))
+    server = _serve(create_app({"TESTING": True, "DATABASE": str(db_path), "TILE_URL": "", "NOW": NOW, **PLAIN_HTTP}))
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
@@ -91,7 +95,7 @@ def live_server(site_db):
 def tiled_server(site_db):
     """The site with a tile server configured (the only other host it may use)."""
     db_path, _ = site_db
-    server = _serve(create_app({"TESTING": True, "DATABASE": str(db_path), "NOW": NOW,
+    server = _serve(create_app({"TESTING": True, "DATABASE": str(db_path), "NOW": NOW, **PLAIN_HTTP,
                                 "TILE_URL": "https://tiles.example.test/{z}/{x}/{y}.png",
                                 "TILE_ATTRIBUTION": "Test tiles"}))
     yield f"http://127.0.0.1:{server.server_port}"
