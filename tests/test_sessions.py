@@ -42,3 +42,153 @@ def test_line_breaks_in_next_and_back_are_ignored(app, evil):
     assert response.status_code == 302
     assert response.headers["Location"] == "/workspace/assets/belgrave-library?saved=1"
     assert "Set-Cookie: x" not in str(response.headers) and "X: y" not in str(response.headers)
+
+
+# 14. Sessions end everywhere at sign-out and password change, and have an absolute lifetime.
+
+def signed_in(app, name="Asha", password="correct horse battery"):
+    client = app.test_client()
+    sign_in(client, name, password)
+    assert client.get("/workspace/").status_code == 200
+    return client
+
+
+def test_signing_out_ends_every_session_of_the_account(app):
+    phone, desktop, ben = signed_in(app), signed_in(app), signed_in(app, "Ben", "another long password")
+    assert post(phone, "/workspace/sign-out", {}, page="/workspace/").status_code == 302
+    assert desktop.get("/workspace/").status_code == 302  # signed out there too
+    assert ben.get("/workspace/").status_code == 200      # other accounts are untouched
+    assert signed_in(app).get("/workspace/").status_code == 200  # and signing in again works
+
+
+def test_a_new_password_ends_every_session_of_the_account(app):
+    asha = signed_in(app)
+    admin = signed_in(app, "Admin", "admin password here")
+    assert post(admin, "/workspace/users", {"action": "password", "name": "Asha",
+                                            "password": "a brand new password"}).status_code == 302
+    assert asha.get("/workspace/").status_code == 302
+    assert admin.get("/workspace/").status_code == 200
+    signed_in(app, "Asha", "a brand new password")
+
+
+def test_a_session_ends_eight_hours_after_signing_in_however_busy(app):
+    client = signed_in(app)
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= 8 * 60 * 60 - 60
+    assert client.get("/workspace/").status_code == 200  # in use all day: still signed in...
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= 120
+    response = client.get("/workspace/")
+    assert response.status_code == 302 and "/workspace/sign-in" in response.headers["Location"]  # ...until 8 hours
+
+
+# 15. Sign-in throttling.
+
+def test_parallel_guesses_check_no_more_passwords_than_the_limit(live_db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app import store
+    from app.users import UserError, authenticate
+
+    def guess(i):
+        db = store.connect(live_db)
+        try:
+            return authenticate(db, "Asha", f"wrong guess {i}", "203.0.113.9") is None  # True: password checked
+        except UserError:
+            return False
+        finally:
+            db.conn.close()
+
+    with ThreadPoolExecutor(40) as pool:
+        checked = sum(pool.map(guess, range(40)))
+    assert checked == 5
+
+
+def failures(app, name, address, times, password="wrong"):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    for _ in range(times):
+        response = post(client, "/workspace/sign-in", {"name": name, "password": password})
+    return response
+
+
+def test_password_spraying_from_one_address_is_paused(app):
+    for i in range(4):
+        failures(app, f"Someone {i}", "198.51.100.7", 5)
+    response = failures(app, "Ben", "198.51.100.7", 1, "another long password")
+    assert response.status_code == 401 and "from this network" in response.get_data(as_text=True)
+    assert failures(app, "Ben", "198.51.100.8", 1, "another long password").status_code == 302
+
+
+def test_a_stranger_cannot_lock_a_connector_out(app):
+    response = failures(app, "Asha", "198.51.100.66", 6)
+    assert "too many failed sign-ins for this name" in response.get_data(as_text=True)
+    # The real Asha, elsewhere, still gets in.
+    assert failures(app, "Asha", "192.0.2.1", 1, "correct horse battery").status_code == 302
+    # Guessing from many addresses does pause the name everywhere ...
+    for i in range(6):
+        failures(app, "Asha", f"198.51.100.{i}", 5)
+    response = failures(app, "Asha", "192.0.2.1", 1, "correct horse battery")
+    assert response.status_code == 401 and "an admin can unlock it" in response.get_data(as_text=True)
+    # ... until an admin unlocks it.
+    admin = signed_in(app, "Admin", "admin password here")
+    assert post(admin, "/workspace/users", {"action": "unlock", "name": "Asha"}).status_code == 302
+    assert failures(app, "Asha", "192.0.2.1", 1, "correct horse battery").status_code == 302
+
+
+# 16. Residents' form limits.
+
+def suggest(client, **fields):
+    return post(client, "/suggest", {"name": "Chair yoga", "details": "Tuesdays", **fields})
+
+
+def suggestions(app):
+    return sqlite_utils.Database(app.config["DATABASE"])["suggestions"].count
+
+
+@pytest.fixture
+def form_app(live_db):
+    return create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "SECRET_KEY": "test only",
+                       "SUGGESTION_MIN_SECONDS": 0})
+
+
+def test_a_library_computer_is_not_locked_out_after_five_messages(form_app):
+    library = form_app.test_client()
+    for _ in range(12):
+        assert suggest(library).status_code == 302
+    assert suggestions(form_app) == 12
+
+
+def test_suggestions_and_problem_reports_have_separate_limits(form_app):
+    form_app.config["RATE_LIMITS"] = {"suggestion": (2, 3600), "problem": (1, 3600)}
+    client = form_app.test_client()
+    assert [suggest(client).status_code for _ in range(3)] == [302, 302, 400]
+    report = "/assets/belgrave-library/report"
+    assert post(client, report, {"problem": "closed"}).status_code == 302  # not blocked by the suggestions
+    assert post(client, report, {"problem": "closed"}).status_code == 400
+    assert suggestions(form_app) == 3
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_trusted_proxies_decide_who_the_sender_is(live_db, proxies):
+    app = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "SECRET_KEY": "test only",
+                      "SUGGESTION_MIN_SECONDS": 0, "TRUSTED_PROXIES": proxies,
+                      "RATE_LIMITS": {"suggestion": (1, 3600)}})
+    client = app.test_client()
+    codes = []
+    for resident in ("192.0.2.10", "192.0.2.11"):
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = resident
+        codes.append(suggest(client).status_code)
+    # Behind one proxy each resident has their own limit; with none, a forged header changes nothing.
+    assert codes == ([302, 302] if proxies else [302, 400])
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_forms_work_behind_a_proxy_that_ends_tls(live_db, proxies):
+    app = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "SECRET_KEY": "test only",
+                      "SUGGESTION_MIN_SECONDS": 0, "TRUSTED_PROXIES": proxies})
+    client = app.test_client()
+    client.environ_base.update(HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_HOST="map.example.org")
+    response = client.post("/suggest", data={"csrf_token": token(client, "/suggest"), "name": "Chair yoga"},
+                           headers={"Origin": "https://map.example.org"})
+    assert response.status_code == (302 if proxies else 400)

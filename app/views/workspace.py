@@ -26,7 +26,7 @@ from ..edits import (
     workspace_asset,
 )
 from ..exchange import ImportRefused, apply_import, plan_import
-from ..users import ROLES, UserError, add_user, deactivate, list_users, set_password
+from ..users import ROLES, UserError, add_user, deactivate, list_users, set_password, unlock
 from .auth import admin_required, sign_in_required, workspace_target
 from .filters import local_now
 
@@ -243,6 +243,8 @@ def users():
                 set_password(db, name, request.form.get("password", ""))
             elif action == "deactivate":
                 deactivate(db, name, g.user)
+            elif action == "unlock":
+                unlock(db, name)
             else:
                 abort(400)
         except UserError as exc:
