@@ -6,7 +6,7 @@ immediate transaction, so requests racing each other cannot all slip under a lim
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlite_utils
 from flask import current_app, has_app_context

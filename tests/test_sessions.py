@@ -1,9 +1,9 @@
 """Sessions, sign-in throttling, form limits, CSRF and response headers."""
 import pytest
 import sqlite_utils
+from test_workspace import ORIGIN, post, sign_in, token
 
 from app import create_app
-from test_workspace import ORIGIN, post, sign_in, token
 
 
 @pytest.fixture
@@ -192,3 +192,110 @@ def test_forms_work_behind_a_proxy_that_ends_tls(live_db, proxies):
     response = client.post("/suggest", data={"csrf_token": token(client, "/suggest"), "name": "Chair yoga"},
                            headers={"Origin": "https://map.example.org"})
     assert response.status_code == (302 if proxies else 400)
+
+
+def test_an_old_form_token_cannot_be_replayed_to_skip_the_timer(form_app):
+    form_app.config["SUGGESTION_MIN_SECONDS"] = 3
+    client = form_app.test_client()
+    with patch_token_clock(-10):  # a form shown ten seconds ago
+        old = token(client, "/suggest")
+    send = lambda: client.post("/suggest", data={"csrf_token": old, "name": "Chair yoga"}, headers={"Origin": ORIGIN})
+    assert send().status_code == 302 and suggestions(form_app) == 1
+    assert send().status_code == 302 and suggestions(form_app) == 1  # "thank you", but nothing kept
+
+
+# 17. CSRF on every POST route, with expiring tokens.
+
+class patch_token_clock:
+    """Make the form tokens rendered inside the block look `offset` seconds older (or newer).
+
+    Only the making of tokens is shifted: the app checks them, and the session cookie, with the real clock.
+    """
+
+    def __init__(self, offset):
+        self.offset = offset
+
+    def __enter__(self):
+        import time
+
+        from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+        from app import csrf
+
+        offset = self.offset
+
+        class ShiftedSigner(TimestampSigner):
+            def get_timestamp(self):
+                return int(time.time()) + offset
+
+        self.original = csrf._serializer
+        csrf._serializer = lambda: URLSafeTimedSerializer(
+            __import__("flask").current_app.secret_key, salt="assetmap-form", signer=ShiftedSigner)
+
+    def __exit__(self, *exc):
+        from app import csrf
+        csrf._serializer = self.original
+
+
+SAMPLES = {"asset_id": "belgrave-library", "change_set": "1", "suggestion_id": "1", "token": "abc123",
+           "trader_id": "a-trader", "recommendation_id": "1"}
+
+
+def post_routes(app):
+    """Every URL in the app's URL map that accepts POST, with sample values for its parts."""
+    import re
+
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
+            urls.append(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SAMPLES[m.group(1)], rule.rule))
+    return sorted(urls)
+
+
+def everything(app):
+    """What a POST could change: every live table's rows and the files uploaded for import."""
+    from pathlib import Path
+
+    db = sqlite_utils.Database(app.config["DATABASE"])
+    tables = {t: list(db.execute(f"select * from [{t}]")) for t in (
+        "users", "changes", "meta", "suggestions", "traders", "trader_checks", "recommendations",
+        "trader_changes", "rate_events", "used_forms")}
+    tables["assets"] = list(db.execute("select id, status, version, last_verified from assets"))
+    uploads = Path(app.instance_path) / "uploads"
+    return tables, sorted(uploads.iterdir()) if uploads.exists() else []
+
+
+def test_the_post_route_list_is_complete(app):
+    urls = post_routes(app)
+    assert {"/workspace/sign-in", "/workspace/sign-out", "/suggest", "/assets/belgrave-library/report",
+            "/traders/a-trader/recommend", "/workspace/import", "/workspace/import/abc123"} <= set(urls)
+    assert len(urls) >= 15
+
+
+def test_every_post_route_refuses_a_missing_or_expired_token(app):
+    import io
+
+    admin = signed_in(app, "Admin", "admin password here")
+    with patch_token_clock(-(4 * 60 * 60 + 60)):
+        expired = token(admin, "/workspace/users")
+    before = everything(app)
+    form = {"name": "Asha", "password": "admin password here", "status": "hidden", "action": "approve",
+            "role": "admin", "problem": "closed", "given_name": "P", "job": "Boiler", "reason": "spam",
+            "digest": "x", "back": "/workspace/"}
+    for url in post_routes(app):
+        for extra in ({}, {"csrf_token": expired}, {"csrf_token": "not a token"}):
+            data = {**form, **extra, "file": (io.BytesIO(b"name,category,postcode\nX,library,LE4 6JD\n"), "a.csv")}
+            response = admin.post(url, data=data, content_type="multipart/form-data", headers={"Origin": ORIGIN})
+            assert response.status_code == 400, (url, extra)
+            assert "This form has expired" in response.get_data(as_text=True)
+    assert everything(app) == before
+    assert admin.get("/workspace/").status_code == 200  # sign-out without a token did not sign out
+
+
+def test_a_fresh_token_from_the_same_session_still_works(app):
+    admin = signed_in(app, "Admin", "admin password here")
+    with patch_token_clock(-(4 * 60 * 60 - 60)):  # shown nearly four hours ago
+        nearly = token(admin, "/workspace/users")
+    response = admin.post("/workspace/assets/belgrave-library/verify", data={"csrf_token": nearly},
+                          headers={"Origin": ORIGIN})
+    assert response.status_code == 302

@@ -1,8 +1,6 @@
 """Residents' "trust a trader" pages: search, a trader's page, recommend, a printable sheet."""
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
 
@@ -10,6 +8,7 @@ from .. import traders
 from ..db import get_db, get_write_db
 from ..locate import LocateError, from_postcode
 from .filters import local_now, locate_message
+from .suggest import looks_automatic
 
 bp = Blueprint("traders", __name__, url_prefix="/traders")
 
@@ -112,9 +111,7 @@ def recommend(trader_id: str):
     found = _public_or_404(db, trader_id, today)
     error = None
     if request.method == "POST":
-        stamp = request.form.get("csrf_token", "").partition(".")[0]
-        too_quick = stamp.isdigit() and time.time() - int(stamp) < current_app.config.get("SUGGESTION_MIN_SECONDS", 3)
-        if request.form.get("homepage") or too_quick:
+        if looks_automatic():
             return redirect(url_for("suggest.thanks"))
         try:
             traders.recommend(get_write_db(), trader_id, request.form, request.remote_addr or "")
