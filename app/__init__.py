@@ -59,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from . import compress, csrf, db, i18n
+    from . import compress, csrf, db, headers, i18n
     from .views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
     from .wards import slugify
 
@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     compress.init_app(app)
     csrf.init_app(app)
+    headers.init_app(app)
     auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

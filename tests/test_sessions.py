@@ -299,3 +299,61 @@ def test_a_fresh_token_from_the_same_session_still_works(app):
     response = admin.post("/workspace/assets/belgrave-library/verify", data={"csrf_token": nearly},
                           headers={"Origin": ORIGIN})
     assert response.status_code == 302
+
+
+# 18. Security headers.
+
+@pytest.fixture
+def tiled_app(live_db):
+    return create_app({"TESTING": True, "DATABASE": str(live_db), "SECRET_KEY": "test only",
+                       "TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png"})
+
+
+def csp(response) -> dict[str, str]:
+    return {d.split()[0]: d.partition(" ")[2] for d in response.headers["Content-Security-Policy"].split("; ")}
+
+
+@pytest.mark.parametrize("url", ["/", "/map", "/assets/belgrave-library", "/api/assets?limit=1", "/api/wards.geojson",
+                                 "/static/site.css", "/vendor/leaflet/leaflet.js", "/no-such-page", "/traders/",
+                                 "/suggest", "/workspace/sign-in", "/workspace/"])
+def test_every_response_carries_the_security_headers(tiled_app, url):
+    response = tiled_app.test_client().get(url)
+    policy = csp(response)
+    assert policy["default-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+    assert policy["img-src"] == "'self' data: https://tiles.example.org"
+    assert policy["connect-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain http: HSTS would mean nothing
+    workspace = url.startswith("/workspace")
+    assert (response.headers.get("Cache-Control") == "no-store") == workspace
+
+
+def test_inline_scripts_run_only_with_this_responses_nonce(tiled_app):
+    import re
+
+    client = tiled_app.test_client()
+    first, second = client.get("/map"), client.get("/map")
+    nonces = []
+    for response in (first, second):
+        nonce = re.fullmatch(r"'self' 'nonce-([\w-]{16,})'", csp(response)["script-src"]).group(1)
+        scripts = re.findall(r"<script([^>]*)>", response.get_data(as_text=True))
+        assert f' nonce="{nonce}"' in scripts  # the map's own script
+        assert all("src=" in s or s == f' nonce="{nonce}"' for s in scripts)
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+
+
+def test_no_tiles_means_no_other_host_at_all(app):
+    assert csp(app.test_client().get("/map"))["img-src"] == "'self' data:"
+
+
+def test_hsts_only_over_tls(live_db):
+    direct = create_app({"TESTING": True, "DATABASE": str(live_db), "SECRET_KEY": "test only", "TILE_URL": ""})
+    assert direct.test_client().get("/", base_url="https://localhost").headers["Strict-Transport-Security"] \
+        == "max-age=31536000"
+    behind = create_app({"TESTING": True, "DATABASE": str(live_db), "SECRET_KEY": "test only", "TILE_URL": "",
+                         "TRUSTED_PROXIES": 1})
+    response = behind.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in behind.test_client().get("/").headers

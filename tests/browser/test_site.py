@@ -275,3 +275,20 @@ def test_a_newcomers_journey_works_offline(watched, live_server):
     page.pdf(path=str(SCREENSHOTS / "journey-asset.pdf"), format="A4")
     outside = [url for url in watched.requests if not url.startswith(live_server) and not url.startswith("data:")]
     assert outside == [] and watched.console_errors == [] and watched.dialogs == []
+
+
+@pytest.mark.parametrize("path", [*PAGES.values(), "/?lang=gu", "/about", "/wards", "/suggest",
+                                  "/assets/belgrave-library/report", "/traders/", "/workspace/sign-in"])
+def test_every_page_works_under_its_content_security_policy(watched, tiled_server, path):
+    page = watched.page
+    tile = SCREENSHOTS.parent.parent / "tests" / "data" / "tile.png"
+    page.route("https://tiles.example.test/**", lambda route: route.fulfill(
+        status=200, content_type="image/png", body=tile.read_bytes()))
+    response = page.goto(tiled_server + path)
+    assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
+    if page.query_selector(".folium-map"):
+        wait_for_map(page)  # the map's own script ran: its nonce was accepted
+    page.wait_for_load_state("networkidle")
+    assert watched.console_errors == []  # Chromium reports every blocked script, style or image here
+    if page.query_selector(".folium-map"):
+        assert page.locator("img.leaflet-tile-loaded").count() > 0  # tiles are allowed
