@@ -357,3 +357,22 @@ def test_hsts_only_over_tls(live_db):
     response = behind.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "Strict-Transport-Security" not in behind.test_client().get("/").headers
+
+
+def test_recommendations_have_their_own_bucket(live_db):
+    from test_traders import listed
+
+    from app import ratelimit, store, suggestions, traders
+
+    db = store.connect(live_db)
+    trader_id = listed(db)
+    for _ in range(20):
+        suggestions.submit(db, "new", {"name": "Chair yoga"}, "192.0.2.50")
+    with pytest.raises(suggestions.SuggestionError):
+        suggestions.submit(db, "new", {"name": "Chair yoga"}, "192.0.2.50")
+    recommend = lambda: traders.recommend(db, trader_id, {"given_name": "P", "job": "Boiler"}, "192.0.2.50")
+    for _ in range(ratelimit.DEFAULTS["recommendation"][0]):
+        recommend()  # not blocked by the full suggestion bucket
+    with pytest.raises(traders.TraderError) as refused:
+        recommend()
+    assert refused.value.message == "too_many"
