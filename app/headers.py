@@ -42,6 +42,7 @@ def policy(nonce: str, tile_url: str) -> str:
 
 
 def add_headers(response: Response) -> Response:
+    """Add the security headers to a response."""
     headers = response.headers
     headers["Content-Security-Policy"] = policy(csp_nonce(), current_app.config.get("TILE_URL", ""))
     headers["X-Content-Type-Options"] = "nosniff"
