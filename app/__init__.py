@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, area_file_from_env, load_area
 
@@ -35,6 +36,12 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
         TILE_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         TILE_ATTRIBUTION='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
         TILE_CREDIT="© OpenStreetMap contributors",
+        # Session cookies only travel over https. Flask's own default is False, so it is set here,
+        # before any configuration: ASSETMAP_SESSION_COOKIE_SECURE=false turns it off for plain http.
+        SESSION_COOKIE_SECURE=True,
+        # How many reverse proxies (ending TLS) stand in front of the app. Only then are their
+        # X-Forwarded-For/-Proto/-Host headers believed; with none, anyone could forge them.
+        TRUSTED_PROXIES=0,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -45,12 +52,14 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    app.config.setdefault("SESSION_COOKIE_SECURE", True)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       PERMANENT_SESSION_LIFETIME=8 * 60 * 60)
     app.config["AREA"] = load_area(app.config["AREA_FILE"])
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from . import compress, csrf, db, i18n, limits
+    from . import compress, csrf, db, headers, i18n, limits
     from .views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
     from .wards import slugify
 
@@ -59,6 +68,7 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     compress.init_app(app)
     limits.init_app(app)
     csrf.init_app(app)
+    headers.init_app(app)
     auth.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

@@ -1,24 +1,42 @@
 """Cross-site request forgery protection without a cookie for residents.
 
-Every form carries a signed, time-limited token: for signed-in users it is bound to their
-session, for residents' forms to nothing but the form itself. A POST must also come from this
-site (Origin or Referer), which browsers set and other sites cannot forge.
+Every form carries a token signed with itsdangerous, which expires after CSRF_MAX_AGE seconds
+(4 hours by default): for signed-in users it is bound to their session, for residents' forms to
+nothing but the form itself. Flask-WTF's CSRFProtect is not used because it keeps its secret in
+the session cookie, and residents get no cookies at all. A POST must also come from this site
+(Origin or Referer), which browsers set and other sites cannot forge.
+
+Each token also carries a nonce made when the form was shown, so a residents' form can be sent
+once per showing (`spend`): an old token replayed cannot skip the spam timer.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
+import secrets
 import time
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import sqlite_utils
 from flask import Flask, abort, current_app, request, session
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .store import transaction
 
 MAX_AGE_S = 4 * 60 * 60
 
 
-def _sign(message: str) -> str:
-    key = current_app.secret_key.encode() if isinstance(current_app.secret_key, str) else current_app.secret_key
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+@dataclass(frozen=True)
+class FormToken:
+    issued_at: float
+    nonce: str
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="assetmap-form")
+
+
+def _max_age() -> int:
+    return int(current_app.config.get("CSRF_MAX_AGE", MAX_AGE_S))
 
 
 def _binding() -> str:
@@ -26,16 +44,28 @@ def _binding() -> str:
 
 
 def generate_token() -> str:
-    """A token for a form on this page."""
-    stamp = str(int(time.time()))
-    return f"{stamp}.{_sign(stamp + '|' + _binding())}"
+    """Make a token for one form on this page."""
+    return _serializer().dumps({"for": _binding(), "nonce": secrets.token_urlsafe(12)})
 
 
-def _valid(token: str) -> bool:
-    stamp, _, signature = (token or "").partition(".")
-    if not stamp.isdigit() or time.time() - int(stamp) > MAX_AGE_S:
-        return False
-    return hmac.compare_digest(signature, _sign(stamp + "|" + _binding()))
+def read(token: str | None) -> FormToken | None:
+    """Return the token's time and nonce if it is genuine, unexpired and for this session; else None."""
+    try:
+        payload, issued = _serializer().loads(token or "", max_age=_max_age(), return_timestamp=True)
+    except BadSignature:  # also covers an expired token (SignatureExpired)
+        return None
+    if not isinstance(payload, dict) or payload.get("for") != _binding():
+        return None
+    return FormToken(issued.timestamp(), str(payload.get("nonce", "")))
+
+
+def spend(db: sqlite_utils.Database, form: FormToken, now: float | None = None) -> bool:
+    """Mark a form's token as used; say whether this was its first use."""
+    now = time.time() if now is None else now
+    with transaction(db):
+        db.execute("delete from used_forms where at < ?", [now - _max_age()])
+        return db.execute("insert or ignore into used_forms (nonce, at) values (?, ?)",
+                          [form.nonce, now]).rowcount == 1
 
 
 def _same_origin() -> bool:
@@ -50,7 +80,7 @@ def check() -> None:
     """Refuse a state-changing request without a valid token from this site (400)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    if not _same_origin() or not _valid(request.form.get("csrf_token", "")):
+    if not _same_origin() or read(request.form.get("csrf_token")) is None:
         abort(400, description="This form has expired or did not come from this site. Please go back, "
                                "reload the page and try again.")
 

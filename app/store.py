@@ -120,13 +120,18 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
     for name, definition in LIVE_ASSET_COLUMNS.items():
         if name not in have:
             db.execute(f"alter table assets add column {name} {definition}")
+    if "users" in db.table_names() and "session_version" not in {c.name for c in db["users"].columns}:
+        # Goes up at sign-out and password change, ending every session signed in before.
+        db.execute("alter table users add column session_version integer not null default 1")
     db.executescript("""
         create table if not exists users (
             id integer primary key, name text not null unique collate nocase,
             password_hash text not null, role text not null check (role in ('connector', 'admin')),
-            active integer not null default 1, created_at text not null);
-        create table if not exists sign_in_failures (name text not null, address text, at real not null);
-        create index if not exists sign_in_failures_name on sign_in_failures (name, at);
+            active integer not null default 1, created_at text not null,
+            session_version integer not null default 1);
+        create table if not exists rate_events (bucket text not null, key text not null, at real not null);
+        create index if not exists rate_events_key on rate_events (bucket, key, at);
+        create table if not exists used_forms (nonce text primary key, at real not null);
         create table if not exists changes (
             id integer primary key, change_set integer not null, asset_id text not null,
             at text not null, user_name text not null, action text not null,
@@ -140,7 +145,6 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
             when_text text not null default '', details text not null default '', contact text,
             created_at text not null, status text not null default 'open', reason text,
             handled_by text, handled_at text, merged_into text, trader_id text);
-        create table if not exists suggestion_senders (address text not null, at real not null);
         create table if not exists traders (
             id text primary key, name text not null, trades text not null default '[]',
             areas text not null default '[]', base_postcode text, base_lat real, base_lon real,

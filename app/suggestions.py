@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from . import ratelimit
 from .store import transaction
 from .users import User
 
@@ -14,8 +15,6 @@ KINDS = ("new", "problem")
 PROBLEMS = ("out_of_date", "closed", "extra", "other")
 TRADER_PROBLEMS = ("bad_work", "behaviour", "out_of_date", "other")
 LIMITS = {"name": 200, "category": 100, "postcode": 20, "when_text": 300, "details": 2000, "contact": 200}
-# A person can send a handful of suggestions an hour; a script sending more is refused.
-MAX_PER_HOUR = 5
 
 
 class SuggestionError(ValueError):
@@ -69,13 +68,11 @@ def submit(db: sqlite_utils.Database, kind: str, fields: dict[str, str], address
             raise SuggestionError("problem", "missing")
         if not db.execute("select 1 from assets where id = ?", [fields.get("asset_id") or ""]).fetchone():
             raise SuggestionError("asset_id", "unknown")
-    recent = db.execute("select count(*) from suggestion_senders where address = ? and at > ?",
-                        [address, now - 3600]).fetchone()[0]
-    if recent >= MAX_PER_HOUR:
-        raise SuggestionError("form", "too_many")
+    try:
+        ratelimit.take(db, [("problem" if kind == "problem" else "suggestion", address)], now)
+    except ratelimit.Limited:
+        raise SuggestionError("form", "too_many") from None
     with transaction(db):
-        db.execute("delete from suggestion_senders where at < ?", [now - 3600])
-        db.execute("insert into suggestion_senders (address, at) values (?, ?)", [address, now])
         cursor = db.execute(
             "insert into suggestions (kind, asset_id, problem, name, category, postcode, when_text, details, contact, "
             "created_at, trader_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

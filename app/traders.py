@@ -18,6 +18,7 @@ from datetime import date, datetime, timezone
 
 import sqlite_utils
 
+from . import ratelimit
 from .assets import N_
 from .store import insert_row as _insert
 from .store import transaction
@@ -43,7 +44,6 @@ SCHEMES = {"gas_safe": "Gas Safe Register", "niceic": "NICEIC", "trustmark": "Tr
 STATUSES = ("pending", "listed", "suspended", "removed")
 CHECK_VALID_DAYS = 365
 LIMITS = {"given_name": 40, "job": 200, "comments": 2000, "contact": 200, "reply": 2000}
-MAX_RECOMMENDATIONS_PER_HOUR = 5
 # "How far" is said only in these bands (metres), measured to the middle of the ward a trader is
 # based in: the base postcode is private, and exact figures from a few searches would give it away.
 DISTANCE_BANDS = (2000, 5000)
@@ -258,14 +258,12 @@ def recommend(db: sqlite_utils.Database, trader_id: str, fields: dict, address: 
     if ward and not db.execute("select 1 from wards where ward_code = ?", [ward]).fetchone():
         raise TraderError("ward_code", "unknown")
     if channel == "web":
-        recent = db.execute("select count(*) from suggestion_senders where address = ? and at > ?",
-                            [address, now - 3600]).fetchone()[0]
-        if recent >= MAX_RECOMMENDATIONS_PER_HOUR:
-            raise TraderError("form", "too_many")
+        try:
+            ratelimit.take(db, [("recommendation", address)], now)
+        except ratelimit.Limited:
+            raise TraderError("form", "too_many") from None
     again = fields.get("would_use_again")
     with transaction(db):
-        if channel == "web":
-            db.execute("insert into suggestion_senders (address, at) values (?, ?)", [address, now])
         cursor = db.execute(
             "insert into recommendations (trader_id, given_name, ward_code, job, job_month, would_use_again, comments, "
             "contact, channel, status, created_at, moderated_by, moderated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,20 +1,17 @@
 """Accounts for community connectors and admins: creating them, checking passwords, throttling."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import ratelimit
 from .store import transaction
 
 ROLES = ("connector", "admin")
 MIN_PASSWORD = 10
-# After this many failed sign-ins for one name within the window, refuse for the rest of it.
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 15 * 60
 # Checking a password for a name that does not exist costs the same as a real check.
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
@@ -62,45 +59,70 @@ def list_users(db: sqlite_utils.Database) -> list[User]:
     return [User(*row) for row in db.execute("select id, name, role from users where active order by name")]
 
 
-def is_throttled(db: sqlite_utils.Database, name: str, now: float | None = None) -> bool:
-    """Say whether sign-in for this name is paused after too many recent failures."""
-    now = time.time() if now is None else now
-    count = db.execute("select count(*) from sign_in_failures where name = ? collate nocase and at > ?",
-                       [name, now - FAILURE_WINDOW_S]).fetchone()[0]
-    return count >= MAX_FAILURES
+def _pair(name: str, address: str) -> str:
+    return f"{name.casefold()}|{address}"
+
+
+# What a person is told when a sign-in bucket is full.
+PAUSED = {
+    "sign-in": "too many failed sign-ins for this name; please wait 15 minutes and try again",
+    "sign-in-address": "too many failed sign-ins from this network; please wait 15 minutes and try again",
+    "sign-in-name": ("this account is paused after failed sign-ins from several places; an admin can unlock it "
+                     "under Accounts, or wait an hour and try again"),
+}
 
 
 def authenticate(db: sqlite_utils.Database, name: str, password: str, address: str = "",
                  now: float | None = None) -> User | None:
-    """Return the user if the name and password match; record a failure otherwise.
+    """Return the user if the name and password match; count a failure otherwise.
 
-    Raises UserError while the name is throttled, without checking the password at all.
+    Raises UserError while a sign-in limit is reached, without checking the password at all.
     """
-    now = time.time() if now is None else now
     name = " ".join(name.split())
-    if is_throttled(db, name, now):
-        raise UserError("too many failed sign-ins for this name; please wait 15 minutes and try again")
+    # Take the attempt from every limit before the (slow) password check, in one transaction, so
+    # parallel guesses cannot all be checked; a success gives the attempt back.
+    try:
+        taken = ratelimit.take(db, [("sign-in", _pair(name, address)), ("sign-in-address", address),
+                                    ("sign-in-name", name.casefold())], now)
+    except ratelimit.Limited as exc:
+        raise UserError(PAUSED[exc.bucket]) from None
     row = db.execute("select id, name, role, password_hash from users where name = ? and active", [name]).fetchone()
     if check_password_hash(row[3] if row else _DUMMY_HASH, password) and row:
-        with transaction(db):
-            db.execute("delete from sign_in_failures where name = ? collate nocase", [name])
+        ratelimit.forget(db, taken)
+        ratelimit.forget(db, bucket="sign-in", key=_pair(name, address))
         return User(row[0], row[1], row[2])
-    with transaction(db):
-        db.execute("insert into sign_in_failures (name, address, at) values (?, ?, ?)", [name, address, now])
-        db.execute("delete from sign_in_failures where at < ?", [now - FAILURE_WINDOW_S])
     return None
 
 
+def unlock(db: sqlite_utils.Database, name: str) -> None:
+    """Forget every failed sign-in for a name, from every address."""
+    folded = " ".join(name.split()).casefold()
+    ratelimit.forget(db, bucket="sign-in-name", key=folded)
+    ratelimit.forget(db, bucket="sign-in", key_prefix=folded + "|")
+
+
+def session_version(db: sqlite_utils.Database, user_id: int) -> int | None:
+    """Return the account's session version (None if it cannot sign in)."""
+    row = db.execute("select session_version from users where id = ? and active", [user_id]).fetchone()
+    return row[0] if row else None
+
+
+def end_sessions(db: sqlite_utils.Database, user_id: int) -> None:
+    """End every session of an account, on every device."""
+    with transaction(db):
+        db.execute("update users set session_version = session_version + 1 where id = ?", [user_id])
+
+
 def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
-    """Give an account a new password (and clear its failed sign-ins)."""
+    """Give an account a new password, end its sessions and clear its failed sign-ins."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"the password must be at least {MIN_PASSWORD} characters long")
     with transaction(db):
-        cursor = db.execute("update users set password_hash = ? where name = ?",
+        cursor = db.execute("update users set password_hash = ?, session_version = session_version + 1 where name = ?",
                             [generate_password_hash(password, method="scrypt"), name])
         if cursor.rowcount == 0:
             raise UserError(f"there is no account called {name}")
-        db.execute("delete from sign_in_failures where name = ? collate nocase", [name])
+    unlock(db, name)
 
 
 def deactivate(db: sqlite_utils.Database, name: str, by: User) -> None:

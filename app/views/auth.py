@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import secrets
+import time
 from functools import wraps
 
 from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     g,
     redirect,
     render_template,
@@ -17,7 +19,7 @@ from flask import (
 )
 
 from ..db import get_write_db
-from ..users import UserError, authenticate, get_user
+from ..users import UserError, authenticate, end_sessions, get_user, session_version
 
 bp = Blueprint("auth", __name__, url_prefix="/workspace")
 
@@ -26,10 +28,16 @@ def load_user() -> None:
     """Put the signed-in user (if any) on g; residents never have a session at all."""
     g.user = None
     user_id = session.get("user_id")
-    if user_id is not None:
-        g.user = get_user(get_write_db(), user_id)
-        if g.user is None:
-            session.clear()
+    if user_id is None:
+        return
+    db = get_write_db()
+    # The cookie's expiry slides with use; the sign-in time inside it does not.
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    fresh = time.time() - session.get("signed_in_at", 0) < lifetime
+    if fresh and session.get("version") == session_version(db, user_id):
+        g.user = get_user(db, user_id)
+    if g.user is None:
+        session.clear()
 
 
 def sign_in_required(view):
@@ -53,6 +61,15 @@ def admin_required(view):
     return wrapped
 
 
+def workspace_target(value: str | None, default: str) -> str:
+    """Return value if it is a page of this site's workspace, else default."""
+    value = value or ""
+    # A control character (CR/LF above all) would split the Location header: never follow it.
+    if not value.startswith("/workspace") or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return default
+    return value
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     error = None
@@ -69,17 +86,18 @@ def sign_in():
                 session.clear()
                 session.permanent = True
                 session["user_id"] = user.id
+                session["version"] = session_version(get_write_db(), user.id)
+                session["signed_in_at"] = time.time()
                 session["csrf_id"] = secrets.token_hex(16)
-                target = request.args.get("next", "")
-                # Only ever go on to a page of this site's workspace.
-                if not target.startswith("/workspace"):
-                    target = url_for("workspace.dashboard")
-                return redirect(target)
+                return redirect(workspace_target(request.args.get("next"), url_for("workspace.dashboard")))
     return render_template("workspace/sign_in.html", error=error), 401 if error else 200
 
 
 @bp.post("/sign-out")
 def sign_out():
+    """Sign out everywhere: every session of the account ends, not only this one."""
+    if g.get("user") is not None:
+        end_sessions(get_write_db(), g.user.id)
     session.clear()
     return redirect(url_for("auth.sign_in", signed_out=1))
 

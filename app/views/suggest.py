@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext
 
+from .. import csrf
 from ..assets import CATEGORIES
 from ..db import get_db, get_write_db
 from ..search import get_asset
@@ -30,12 +31,16 @@ bp = Blueprint("suggest", __name__)
 MIN_SECONDS = 3
 
 
-def _looks_automatic() -> bool:
+def looks_automatic() -> bool:
+    """Say whether a resident's form was filled by a script: the hidden field, too quick, or sent twice."""
     if request.form.get("homepage"):
         return True
-    stamp = request.form.get("csrf_token", "").partition(".")[0]
+    form = csrf.read(request.form.get("csrf_token"))
     least = current_app.config.get("SUGGESTION_MIN_SECONDS", MIN_SECONDS)
-    return stamp.isdigit() and time.time() - int(stamp) < least
+    if form is None or time.time() - form.issued_at < least:
+        return True
+    # The time stamp counts once: replaying one old token does not skip the wait.
+    return not csrf.spend(get_write_db(), form)
 
 
 def _message(error: SuggestionError) -> str:
@@ -56,7 +61,7 @@ def _problem_labels() -> dict[str, str]:
 def _handle(kind: str, asset: dict | None, template: str):
     error = None
     if request.method == "POST":
-        if _looks_automatic():
+        if looks_automatic():
             return redirect(url_for("suggest.thanks"))  # tell a bot nothing
         fields = {k: request.form.get(k, "") for k in (*LIMITS, "problem")}
         if asset:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from .. import suggestions, traders
 from ..db import get_write_db
-from .auth import sign_in_required
+from .auth import sign_in_required, workspace_target
 from .filters import local_now
 from .traders import rule
 
@@ -163,5 +163,4 @@ def moderate(recommendation_id: int):
             abort(400)
     except traders.TraderError as exc:
         return _message("Not changed", str(exc), 404 if exc.field == "id" else 400)
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/workspace") else url_for("trader_workspace.queue"))
+    return redirect(workspace_target(request.form.get("back"), url_for("trader_workspace.queue")))

@@ -1,8 +1,6 @@
 """Residents' "trust a trader" pages: search, a trader's page, recommend, a printable sheet."""
 from __future__ import annotations
 
-import time
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
 
@@ -11,7 +9,7 @@ from ..db import get_db, get_write_db
 from ..locate import LocateError, from_postcode
 from ..suggestions import LIMITS, SuggestionError, submit
 from .filters import local_now, locate_message
-from .suggest import _looks_automatic, _message
+from .suggest import _message, looks_automatic
 
 bp = Blueprint("traders", __name__, url_prefix="/traders")
 
@@ -119,9 +117,7 @@ def recommend(trader_id: str):
     found = _public_or_404(db, trader_id, today)
     error = None
     if request.method == "POST":
-        stamp = request.form.get("csrf_token", "").partition(".")[0]
-        too_quick = stamp.isdigit() and time.time() - int(stamp) < current_app.config.get("SUGGESTION_MIN_SECONDS", 3)
-        if request.form.get("homepage") or too_quick:
+        if looks_automatic():
             return redirect(url_for("suggest.thanks"))
         try:
             traders.recommend(get_write_db(), trader_id, request.form, request.remote_addr or "")
@@ -152,7 +148,7 @@ def report(trader_id: str):
     found = _public_or_404(db, trader_id, local_now().date())
     error = None
     if request.method == "POST":
-        if _looks_automatic():
+        if looks_automatic():
             return redirect(url_for("suggest.thanks"))  # tell a bot nothing
         fields = {k: request.form.get(k, "") for k in ("problem", "details", "contact")}
         try:

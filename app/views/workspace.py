@@ -27,8 +27,8 @@ from ..edits import (
 )
 from ..exchange import ImportRefused, apply_import, plan_import
 from ..schedule import ScheduleError, assumed_weeks, parse_schedule
-from ..users import ROLES, UserError, add_user, deactivate, list_users, set_password
-from .auth import admin_required, sign_in_required
+from ..users import ROLES, UserError, add_user, deactivate, list_users, set_password, unlock
+from .auth import admin_required, sign_in_required, workspace_target
 from .filters import local_now
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
@@ -216,8 +216,8 @@ def verify_asset(asset_id: str):
         verify(db, g.user, asset_id, _today(), request.form.get("note", ""))
     except EditError:
         abort(404)
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/workspace")
-                    else url_for("workspace.edit_asset", asset_id=asset_id, saved=1))
+    return redirect(workspace_target(request.form.get("back"),
+                                     url_for("workspace.edit_asset", asset_id=asset_id, saved=1)))
 
 
 @bp.get("/assets/<asset_id>/history")
@@ -257,6 +257,8 @@ def users():
                 set_password(db, name, request.form.get("password", ""))
             elif action == "deactivate":
                 deactivate(db, name, g.user)
+            elif action == "unlock":
+                unlock(db, name)
             else:
                 abort(400)
         except UserError as exc:

@@ -300,3 +300,20 @@ def test_a_long_list_prints_whole_and_clean_on_a4(watched, live_server):
     pdf = page.pdf(path=str(SCREENSHOTS / "long-list-print.pdf"), format="A4")
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 3
     assert run_axe(page) == []
+
+
+@pytest.mark.parametrize("path", [*PAGES.values(), "/?lang=gu", "/about", "/wards", "/suggest",
+                                  "/assets/belgrave-library/report", "/traders/", "/workspace/sign-in"])
+def test_every_page_works_under_its_content_security_policy(watched, tiled_server, path):
+    page = watched.page
+    tile = SCREENSHOTS.parent.parent / "tests" / "data" / "tile.png"
+    page.route("https://tiles.example.test/**", lambda route: route.fulfill(
+        status=200, content_type="image/png", body=tile.read_bytes()))
+    response = page.goto(tiled_server + path)
+    assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
+    if page.query_selector(".folium-map"):
+        wait_for_map(page)  # the map's own script ran: its nonce was accepted
+    page.wait_for_load_state("networkidle")
+    assert watched.console_errors == []  # Chromium reports every blocked script, style or image here
+    if page.query_selector(".folium-map"):
+        assert page.locator("img.leaflet-tile-loaded").count() > 0  # tiles are allowed
