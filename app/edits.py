@@ -3,6 +3,7 @@ change recorded field by field (who, when, old value, new value, why)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -82,6 +83,19 @@ def _form_values(asset: dict) -> dict[str, str]:
     return values
 
 
+def unpin_ward_only(before: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    """Let a ward-only listing that is now given a postcode or coordinates show its place.
+
+    The form carries location_precision "ward" from before; left as it is, it would mean "use
+    the new postcode only to find the ward" and hide the pin. Only `keep_ward` keeps it so.
+    """
+    was_ward_only = before.get("location_precision") == "ward" and not before.get("postcode") and not before.get("lat")
+    placed_now = (values.get("postcode") or "").strip() or (values.get("lat") or "").strip()
+    if was_ward_only and placed_now and values.get("location_precision") == "ward" and not values.get("keep_ward"):
+        return {**values, "location_precision": ""}
+    return values
+
+
 def form_values(asset: dict) -> dict[str, str]:
     """What the edit form shows for an asset (and what an import compares a CSV row with)."""
     return _form_values(asset)
@@ -98,6 +112,24 @@ def normalised_values(db: sqlite_utils.Database, area: Area, values: dict[str, s
     row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
     row["private_address"] = 1 if values.get("private_address") in ("1", "on", "true", "yes") else 0
     return _form_values(row), problems
+
+
+DELETED = Problem(None, "status", "this listing is deleted: an admin must bring it back before it can be changed")
+
+
+def _conflict(db, asset_id: str, expected_version: int) -> ConflictError:
+    current = workspace_asset(db, asset_id)
+    # Each save adds one to the version, so the newest saves are the ones this form missed.
+    missed = max(0, current["version"] - expected_version)
+    return ConflictError(current["version"], history(db, asset_id)[:missed])
+
+
+def _lost_race(db, asset_id: str, expected_version: int) -> ValueError:
+    """Why a version-checked update changed no row: the listing was deleted or saved meanwhile."""
+    current = workspace_asset(db, asset_id)
+    if current is not None and current["status"] == "deleted":
+        return EditError([DELETED])
+    return _conflict(db, asset_id, expected_version)
 
 
 def _next_change_set(db) -> int:
@@ -142,10 +174,12 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
     current = workspace_asset(db, asset_id) if asset_id else None
     if asset_id and current is None:
         raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+    if current and current["status"] == "deleted":
+        raise EditError([DELETED])
     if current and expected_version is not None and current["version"] != expected_version:
-        # Each save adds one to the version, so the newest saves are the ones this form missed.
-        missed = max(0, current["version"] - expected_version)
-        raise ConflictError(current["version"], history(db, asset_id)[:missed])
+        raise _conflict(db, asset_id, expected_version)
+    if current:
+        values = unpin_ward_only(_form_values(current), values)
     values = {k: (values.get(k) or "") for k in EDITABLE}
     values["id"] = asset_id or new_id or ""
     taken = {r[0] for r in db.execute("select id from assets")}
@@ -175,11 +209,18 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
         if current:
             row["version"] = current["version"] + 1
             sets = ", ".join(f"{k} = ?" for k in row if k != "id")
-            db.execute(f"update assets set {sets} where id = ?", [*(v for k, v in row.items() if k != "id"), asset_id])
+            # The version check is part of the write, so of two racing saves only one can land.
+            updated = db.execute(f"update assets set {sets} where id = ? and version = ? and status != 'deleted'",
+                                 [*(v for k, v in row.items() if k != "id"), asset_id, current["version"]])
+            if updated.rowcount != 1:
+                raise _lost_race(db, asset_id, current["version"])
         else:
             row["version"] = 1
             row["status"] = "open"
-            _insert(db, "assets", row)
+            try:
+                _insert(db, "assets", row)
+            except sqlite3.IntegrityError:
+                raise EditError([Problem(None, "id", f"'{row['id']}' is already used by another listing")]) from None
         _record(db, change_set, row["id"], user, action or ("edit" if current else "create"), note, changed)
         _bump_data_version(db)
     return Saved(row["id"], row["version"], [p for p in problems if p.severity == "warning"])
@@ -189,14 +230,15 @@ def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str
     """Open, temporarily close, close, hide or delete an asset; only admins may undo a deletion."""
     if status not in STATUSES:
         raise EditError([Problem(None, "status", f"'{status}' is not one of: {', '.join(STATUSES)}")])
-    current = workspace_asset(db, asset_id)
-    if current is None:
-        raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
-    if current["status"] == "deleted" and not user.is_admin:
-        raise EditError([Problem(None, "status", "only an admin can bring back a deleted listing")])
-    if current["status"] == status:
-        return current["version"]
+    # Read inside the write transaction, so a save racing this one cannot be overwritten.
     with transaction(db):
+        current = workspace_asset(db, asset_id)
+        if current is None:
+            raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+        if current["status"] == "deleted" and not user.is_admin:
+            raise EditError([Problem(None, "status", "only an admin can bring back a deleted listing")])
+        if current["status"] == status:
+            return current["version"]
         version = current["version"] + 1
         db.execute("update assets set status = ?, version = ?, updated_at = ? where id = ?",
                    [status, version, _now(), asset_id])
@@ -207,11 +249,13 @@ def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str
 
 def verify(db: sqlite_utils.Database, user: User, asset_id: str, today: date | None = None, note: str = "") -> int:
     """Record that a connector checked the listing today and it is still right."""
-    current = workspace_asset(db, asset_id)
-    if current is None:
-        raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
     day = (today or date.today()).isoformat()
     with transaction(db):
+        current = workspace_asset(db, asset_id)
+        if current is None:
+            raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+        if current["status"] == "deleted":
+            raise EditError([DELETED])
         version = current["version"] + 1
         db.execute("update assets set last_verified = ?, verified_by = ?, version = ?, updated_at = ? where id = ?",
                    [day, user.name, version, _now(), asset_id])
@@ -241,8 +285,11 @@ def history(db: sqlite_utils.Database, asset_id: str) -> list[dict]:
     return list(sets.values())
 
 
+ORIGINAL = 0  # the change set before every change: the listing as first built or imported
+
+
 def values_at(db: sqlite_utils.Database, asset_id: str, change_set: int) -> dict[str, str]:
-    """The asset's editable values just after the given save, rebuilt by undoing later ones."""
+    """The asset's editable values just after the given save (ORIGINAL: before any), by undoing later ones."""
     current = workspace_asset(db, asset_id)
     values = _form_values(current)
     for row in db.execute("select field, old_value from changes where asset_id = ? and change_set > ? "
@@ -252,16 +299,36 @@ def values_at(db: sqlite_utils.Database, asset_id: str, change_set: int) -> dict
     return values
 
 
+def _status_at(db: sqlite_utils.Database, asset_id: str, change_set: int) -> str | None:
+    """The asset's status just after the given save, or None if no status change is recorded."""
+    row = db.execute("select new_value from changes where asset_id = ? and field = 'status' and change_set <= ? "
+                     "order by change_set desc, id desc limit 1", [asset_id, change_set]).fetchone()
+    if row:
+        return row[0]
+    row = db.execute("select old_value from changes where asset_id = ? and field = 'status' and change_set > ? "
+                     "order by change_set, id limit 1", [asset_id, change_set]).fetchone()
+    return row[0] if row else None
+
+
+def has_original(entries: list[dict]) -> bool:
+    """Say whether the listing existed before its first recorded change (built or imported from a CSV)."""
+    if not entries:
+        return False
+    first = entries[-1]
+    return not (first["action"] in ("create", "import") and any(f["field"] == "name" and not f["old"]
+                                                                 for f in first["fields"]))
+
+
 def restore(db: sqlite_utils.Database, area: Area, user: User, asset_id: str, change_set: int,
             note: str = "") -> Saved:
-    """Bring an asset back to how it was after an earlier save; the restore is itself a change."""
-    current = workspace_asset(db, asset_id)
-    values = values_at(db, asset_id, change_set)
-    saved = save_asset(db, area, user, values, asset_id, current["version"],
-                       note or f"restored the version saved in change {change_set}", action="restore")
-    old_status = db.execute("select new_value from changes where asset_id = ? and field = 'status' and change_set <= ? "
-                            "order by change_set desc limit 1", [asset_id, change_set]).fetchone()
-    if old_status and old_status[0] != workspace_asset(db, asset_id)["status"]:
-        set_status(db, user, asset_id, old_status[0], note or f"restored the status of change {change_set}")
+    """Bring an asset back to how it was after an earlier save (or to the original); the restore is itself a change."""
+    what = "the original version" if change_set == ORIGINAL else f"the version saved in change {change_set}"
+    with transaction(db):  # fields and status together, or neither
+        current = workspace_asset(db, asset_id)
+        values = {**values_at(db, asset_id, change_set), "keep_ward": "1"}
+        saved = save_asset(db, area, user, values, asset_id, current["version"],
+                           note or f"restored {what}", action="restore")
+        old_status = _status_at(db, asset_id, change_set)
+        if old_status and old_status != workspace_asset(db, asset_id)["status"]:
+            set_status(db, user, asset_id, old_status, note or f"restored the status of {what}")
     return saved
-

@@ -16,6 +16,7 @@ from ..edits import (
     ConflictError,
     EditError,
     form_values,
+    has_original,
     history,
     likely_duplicates,
     note_change,
@@ -200,8 +201,10 @@ def verify_asset(asset_id: str):
     db = get_write_db()
     try:
         verify(db, g.user, asset_id, _today(), request.form.get("note", ""))
-    except EditError:
-        abort(404)
+    except EditError as exc:
+        if workspace_asset(db, asset_id) is None:
+            abort(404)
+        return render_template("workspace/message.html", title="Not checked", message=str(exc)), 403
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/workspace")
                     else url_for("workspace.edit_asset", asset_id=asset_id, saved=1))
 
@@ -213,7 +216,8 @@ def asset_history(asset_id: str):
     current = workspace_asset(db, asset_id)
     if current is None:
         abort(404)
-    return render_template("workspace/history.html", asset=current, entries=history(db, asset_id))
+    entries = history(db, asset_id)
+    return render_template("workspace/history.html", asset=current, entries=entries, original=has_original(entries))
 
 
 @bp.post("/assets/<asset_id>/restore/<int:change_set>")
