@@ -174,7 +174,7 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
     """
     from . import store
     from .assets import CsvFileError
-    from .exchange import apply_import, plan_import
+    from .exchange import ImportRefused, apply_import, plan_import
     from .users import User
 
     area = _area(ctx)
@@ -198,7 +198,10 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
     if not apply_it:
         click.echo("Nothing was written. Run again with --apply to write it.")
         return
-    apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits)
+    try:
+        apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits)
+    except ImportRefused as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo("Written; each change is in the listings' history.")
 
 

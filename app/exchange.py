@@ -13,8 +13,18 @@ import sqlite_utils
 
 from .assets import COLUMNS, Problem, decode_csv_bytes, parse_asset_csv
 from .config import Area
-from .edits import form_values, normalised_values, save_asset, set_status, wards_frame
+from .edits import (
+    STATUSES,
+    ConflictError,
+    EditError,
+    form_values,
+    normalised_values,
+    save_asset,
+    set_status,
+    wards_frame,
+)
 from .pipeline import prepare
+from .store import transaction
 from .users import User
 
 # Spreadsheets run a cell that starts with one of these as a formula.
@@ -132,8 +142,16 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
         if len(raw.cells) > len(asset_file.header):
             plan.rejected.append((raw.row, f"row {raw.row}: has more cells than the header has columns"))
             continue
+        # The apply writes exactly what the preview accepted, so the preview checks everything the apply would.
+        if status and status not in STATUSES:
+            plan.rejected.append((raw.row, f"row {raw.row}, status: '{status}' is not one of: {', '.join(STATUSES)}"))
+            continue
         asset_id = values.get("id", "").strip()
         current = db.execute("select * from assets where id = ?", [asset_id]).fetchone() if asset_id else None
+        if current is not None and current["status"] == "deleted":
+            plan.rejected.append((raw.row, f"row {raw.row}: '{asset_id}' is deleted; an admin must bring it back "
+                                           "in the workspace before a file can change it"))
+            continue
         now = form_values(dict(current)) if current else None
         merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
         normal, problems = normalised_values(db, area, merged, today, wards)
@@ -170,13 +188,23 @@ def _generated_id_for(area, values, today, wards) -> str:
 
 def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | Path, digest: str,
                  overwrite_web_edits: bool = False, today: date | None = None, name: str | None = None) -> ImportPlan:
-    """Import a CSV exactly as previewed (same file digest); returns the plan that was carried out.
+    """Import a CSV exactly as previewed (same file digest), all rows or none; returns the plan carried out.
 
-    Rows that would overwrite a web edit are skipped unless overwrite_web_edits.
+    Rows that would overwrite a web edit are skipped unless overwrite_web_edits. The plan is
+    worked out again inside the one write transaction, so it matches what is written.
     """
-    plan = plan_import(db, area, path, today, name)
-    if plan.digest != digest:
-        raise ImportRefused("the file is not the one that was previewed; preview it again")
+    try:
+        with transaction(db):
+            plan = plan_import(db, area, path, today, name)
+            if plan.digest != digest:
+                raise ImportRefused("the file is not the one that was previewed; preview it again")
+            _carry_out(db, area, user, plan, overwrite_web_edits, today)
+    except (EditError, ConflictError) as exc:
+        raise ImportRefused(f"nothing was imported, because a listing could not be saved: {exc}") from None
+    return plan
+
+
+def _carry_out(db, area: Area, user: User, plan: ImportPlan, overwrite_web_edits: bool, today: date | None) -> None:
     note = f"import of {plan.file_name}"
     wards = wards_frame(db)
     for _, values, _ in plan.new:
@@ -192,7 +220,6 @@ def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | 
                        extra=values["_extra"], wards=wards)
         if change.status:
             set_status(db, user, change.asset_id, change.status, note)
-    return plan
 
 
 class ImportRefused(ValueError):

@@ -120,3 +120,101 @@ def test_web_upload_preview_and_apply(live_db, tmp_path):
     assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
     history = client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
     assert "import of edited.csv" in history and "Asha" in history
+
+
+def dump(db_path):
+    """Everything an import can change, in a comparable form."""
+    db = sqlite_utils.Database(db_path)
+    return ([tuple(r) for r in db.execute("select * from assets order by id")],
+            [tuple(r) for r in db.execute("select * from changes order by id")])
+
+
+def test_a_bad_status_is_rejected_in_the_preview_and_never_written(live_db, tmp_path, area):
+    header, rows = exported(live_db, tmp_path)
+    library = next(r for r in rows if r["id"] == "belgrave-library")
+    library["status"], library["cost"] = "shut for good", "Free"
+    bench = next(r for r in rows if r["id"] == "listening-bench-evington")
+    bench["status"] = "temporarily_closed"
+    sheet = write(tmp_path / "statuses.csv", header, rows)
+    db = store.connect(live_db)
+    plan = plan_import(db, area, sheet)
+    assert [c.asset_id for _, c, _ in plan.changed] == ["listening-bench-evington"]
+    [(_, reason)] = plan.rejected
+    assert "status: 'shut for good' is not one of: open, temporarily_closed, closed, hidden, deleted" in reason
+    apply_import(db, area, CONNECTOR, sheet, plan.digest)
+    after = sqlite_utils.Database(live_db)["assets"]
+    assert (after.get("belgrave-library")["status"], after.get("belgrave-library")["cost"]) == ("open", "")
+    assert after.get("listening-bench-evington")["status"] == "temporarily_closed"
+
+
+def test_an_apply_that_fails_half_way_writes_nothing(live_db, tmp_path, area, monkeypatch):
+    from app import exchange
+    sheet, _ = a_connectors_sheet(live_db, tmp_path)
+    db = store.connect(live_db)
+    plan = plan_import(db, area, sheet)
+    before = dump(live_db)
+    real_save, calls = exchange.save_asset, []
+
+    def second_save_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise exchange.ConflictError(99, [])
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(exchange, "save_asset", second_save_fails)
+    try:
+        apply_import(db, area, CONNECTOR, sheet, plan.digest)
+    except exchange.ImportRefused as exc:
+        assert "nothing was imported" in str(exc)
+    else:
+        raise AssertionError("the apply should have been refused")
+    assert len(calls) == 2  # the first row had been saved before the second failed
+    assert dump(live_db) == before
+
+
+CHILD = """
+import sys
+from app import exchange, store
+from app.config import load_area
+from app.users import User
+
+db, area = store.connect(sys.argv[1]), load_area()
+plan = exchange.plan_import(db, area, sys.argv[2])
+real_save, saved = exchange.save_asset, []
+
+def counting(*args, **kwargs):
+    result = real_save(*args, **kwargs)
+    saved.append(1)
+    if len(saved) == 100:
+        print("mid-apply", flush=True)
+    return result
+
+exchange.save_asset = counting
+exchange.apply_import(db, area, User(1, "Asha", "connector"), sys.argv[2], plan.digest)
+print("finished", flush=True)
+"""
+
+
+def test_a_killed_apply_leaves_the_database_exactly_as_before(live_db, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from app.config import PROJECT_ROOT
+
+    postcodes = [r[0] for r in sqlite_utils.Database(live_db).execute(
+        "select postcode from postcodes where ward_code is not null order by postcode limit 600")]
+    sheet = write(tmp_path / "big.csv", ["name", "category", "postcode", "source"],
+                  [{"name": f"Coffee morning {i}", "category": "group_activity", "postcode": p, "source": "poster"}
+                   for i, p in enumerate(postcodes)])
+    before = dump(live_db)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(live_db), str(sheet)], cwd=PROJECT_ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "mid-apply"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL and "finished" not in child.stdout.read()
+    assert dump(live_db) == before
