@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.utils import secure_filename
 
-from .. import suggestions
+from .. import store, suggestions
 from ..assets import CATEGORIES, CsvFileError
 from ..db import get_write_db
 from ..edits import (
@@ -34,6 +34,12 @@ from .filters import local_now
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
 STALE_DAYS = {"six_months": 183, "a_year": 365}
+
+
+@bp.app_errorhandler(store.Unavailable)
+def restoring(error):
+    """Say plainly that nothing was saved while a long restore runs (writes wait a minute first)."""
+    return render_template("workspace/message.html", title="Not saved yet", message=str(error)), 503
 
 
 def _today() -> date:
