@@ -12,10 +12,11 @@ from .config import PROJECT_ROOT, area_file_from_env, load_area
 
 def _instance_secret(instance: Path) -> str:
     """The key that signs sign-in sessions: made once per installation, kept out of the repo."""
+    from .store import private_file
+
     path = instance / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        private_file(path).write_text(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         TILE_URL="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         TILE_ATTRIBUTION='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
         TILE_CREDIT="© OpenStreetMap contributors",
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # the largest upload (a spreadsheet); bigger gets a 413 page
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -42,7 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # keep fields in the order the API documents them
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The database, its backups, uploads and the secret key live here: this account's eyes only.
+    from .store import private_dir
+
+    private_dir(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config.setdefault("SESSION_COOKIE_SECURE", True)

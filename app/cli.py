@@ -73,7 +73,6 @@ def build(ctx, assets_csv, wards_dir, db_path, rejects_path, fresh):
     Exits 1 when any row was rejected (the rest are still imported) and 2 when an input could
     not be read at all, or a live database would be replaced (then it is left as it was).
     """
-    from . import store
     from .pipeline import build as run_build
 
     area = _area(ctx)
@@ -228,8 +227,7 @@ def backup(db_path, out_path):
     if not db_path.exists():
         raise click.ClickException(f"no database at {db_path}")
     if not out_path:
-        folder = db_path.parent / "backups"
-        folder.mkdir(exist_ok=True)
+        folder = store.private_dir(db_path.parent / "backups")
         out_path = folder / f"{db_path.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
     target = store.backup(db_path, out_path)
     click.echo(f"Backed up {db_path} to {target}")

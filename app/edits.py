@@ -13,7 +13,7 @@ import sqlite_utils
 
 from .assets import COLUMNS, Problem
 from .config import Area
-from .pipeline import asset_row, prepare
+from .pipeline import asset_row, prepare, prepare_many
 from .store import ASSET_COLUMNS, transaction
 from .store import insert_row as _insert
 from .users import User
@@ -104,14 +104,25 @@ def form_values(asset: dict) -> dict[str, str]:
 def normalised_values(db: sqlite_utils.Database, area: Area, values: dict[str, str], today: date,
                       wards: gpd.GeoDataFrame) -> tuple[dict[str, str] | None, list[Problem]]:
     """What an asset's values would look like once saved, without saving: None if rejected."""
-    record, problems = prepare({**{k: values.get(k, "") for k in EDITABLE}, "id": values.get("id", "")},
-                               area, wards, today)
-    if any(p.severity == "error" for p in problems):
-        return None, problems
+    normal, problems, _ = normalised_many(db, area, [values], today, wards)[0]
+    return normal, problems
+
+
+def normalised_many(db: sqlite_utils.Database, area: Area, rows: list[dict[str, str]], today: date,
+                    wards: gpd.GeoDataFrame) -> list[tuple[dict[str, str] | None, list[Problem], str]]:
+    """normalised_values for many assets at once, with the id each would have (made if it has none)."""
+    prepared = prepare_many([{**{k: values.get(k, "") for k in EDITABLE}, "id": values.get("id", "")}
+                             for values in rows], area, wards, today)
     ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
-    row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
-    row["private_address"] = 1 if values.get("private_address") in ("1", "on", "true", "yes") else 0
-    return _form_values(row), problems
+    out = []
+    for values, (record, problems) in zip(rows, prepared):
+        if any(p.severity == "error" for p in problems):
+            out.append((None, problems, record["id"]))
+            continue
+        row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
+        row["private_address"] = 1 if values.get("private_address") in ("1", "on", "true", "yes") else 0
+        out.append((_form_values(row), problems, record["id"]))
+    return out
 
 
 DELETED = Problem(None, "status", "this listing is deleted: an admin must bring it back before it can be changed")

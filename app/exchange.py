@@ -18,12 +18,11 @@ from .edits import (
     ConflictError,
     EditError,
     form_values,
-    normalised_values,
+    normalised_many,
     save_asset,
     set_status,
     wards_frame,
 )
-from .pipeline import prepare
 from .store import transaction
 from .users import User
 
@@ -132,7 +131,10 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
     present = set(asset_file.columns) - {"id"}
     if any(h == "private_address" for h, _ in asset_file.extras):
         present.add("private_address")
-    seen: set[str] = set()
+    assets = {r["id"]: dict(r) for r in db.execute("select * from assets")}
+    # First each row's values as they would be saved, then all rows checked and placed together:
+    # one postcode and ward lookup for the whole file, not one per row.
+    pending = []
     for raw in asset_file.rows:
         values = asset_file.values(raw)
         extras = asset_file.extra_values(raw)
@@ -147,43 +149,39 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
             plan.rejected.append((raw.row, f"row {raw.row}, status: '{status}' is not one of: {', '.join(STATUSES)}"))
             continue
         asset_id = values.get("id", "").strip()
-        current = db.execute("select * from assets where id = ?", [asset_id]).fetchone() if asset_id else None
-        if current is not None and current["status"] == "deleted":
-            plan.rejected.append((raw.row, f"row {raw.row}: '{asset_id}' is deleted; an admin must bring it back "
-                                           "in the workspace before a file can change it"))
-            continue
-        now = form_values(dict(current)) if current else None
+        now = form_values(assets[asset_id]) if asset_id in assets else None
         merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
-        normal, problems = normalised_values(db, area, merged, today, wards)
+        pending.append((raw.row, asset_id, merged, extras, status))
+    normalised = normalised_many(db, area, [merged for _, _, merged, _, _ in pending], today, wards)
+    seen: set[str] = set()
+    for (row, asset_id, merged, extras, status), (normal, problems, made_id) in zip(pending, normalised):
         errors = [p for p in problems if p.severity == "error"]
         if normal is None or errors:
-            plan.rejected.append((raw.row, "; ".join(str(Problem(raw.row, p.column, p.message)) for p in errors)))
+            plan.rejected.append((row, "; ".join(str(Problem(row, p.column, p.message)) for p in errors)))
             continue
-        if not asset_id:
-            asset_id = _generated_id_for(area, merged, today, wards)
-            current = db.execute("select * from assets where id = ?", [asset_id]).fetchone()
-            now = form_values(dict(current)) if current else None
+        asset_id = asset_id or made_id
+        current = assets.get(asset_id)
+        if current is not None and current["status"] == "deleted":
+            reason = f"row {row}: '{asset_id}' is deleted; an admin must bring it back in the workspace first"
+            plan.rejected.append((row, reason))
+            continue
         if asset_id in seen:
-            plan.rejected.append((raw.row, f"row {raw.row}: id '{asset_id}' appears twice in the file"))
+            plan.rejected.append((row, f"row {row}: id '{asset_id}' appears twice in the file"))
             continue
         seen.add(asset_id)
         merged = {**merged, "id": asset_id, "_extra": extras or None, "_status": status}
         if current is None:
-            plan.new.append((raw.row, merged, [p for p in problems if p.severity == "warning"]))
+            plan.new.append((row, merged, [p for p in problems if p.severity == "warning"]))
             continue
+        now = form_values(current)
         fields = [(k, now.get(k, ""), normal.get(k, "")) for k in sorted(present)
                   if k in normal and now.get(k, "") != normal.get(k, "")]
         status_change = status if status and status != current["status"] else None
         if not fields and not status_change:
-            plan.unchanged.append((raw.row, asset_id))
+            plan.unchanged.append((row, asset_id))
             continue
-        plan.changed.append((raw.row, Change(asset_id, fields, _last_web_edit(db, asset_id), status_change), merged))
+        plan.changed.append((row, Change(asset_id, fields, _last_web_edit(db, asset_id), status_change), merged))
     return plan
-
-
-def _generated_id_for(area, values, today, wards) -> str:
-    record, _ = prepare({**values, "id": ""}, area, wards, today)
-    return record["id"]
 
 
 def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | Path, digest: str,

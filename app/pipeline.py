@@ -172,19 +172,30 @@ def prepare(values: dict[str, str], area: Area, wards, today: date,
     This is how the workspace's forms check and place an asset: exactly as the CSV importer
     does. Returns the record and its problems; any problem with severity "error" means reject.
     """
-    checked = validate_row(values, None, today)
-    record, problems = checked.record, checked.problems
-    record["row"] = None
-    record["extra"] = {}
-    _geocode([record], [problems], directory or PostcodeDirectory(), area)
-    _place([record], [problems], wards, area)
-    if not _rejected(problems) and not record["id"]:
-        place = record["postcode"] or (record["ward"] if record["precision"] == "ward" else "")
-        base, n = _generated_id(record["name"], place), 2
-        record["id"] = base
-        while record["id"] in taken_ids:
-            record["id"], n = f"{base}-{n}", n + 1
-    return record, problems
+    return prepare_many([values], area, wards, today, directory, taken_ids)[0]
+
+
+def prepare_many(rows: list[dict[str, str]], area: Area, wards, today: date,
+                 directory: PostcodeDirectory | None = None,
+                 taken_ids: set[str] = frozenset()) -> list[tuple[dict, list[Problem]]]:
+    """Prepare many assets' values as prepare() does one, looking up postcodes and wards once for all."""
+    records, problems_by_row = [], []
+    for values in rows:
+        checked = validate_row(values, None, today)
+        checked.record["row"] = None
+        checked.record["extra"] = {}
+        records.append(checked.record)
+        problems_by_row.append(checked.problems)
+    _geocode(records, problems_by_row, directory or PostcodeDirectory(), area)
+    _place(records, problems_by_row, wards, area)
+    for record, problems in zip(records, problems_by_row):
+        if not _rejected(problems) and not record["id"]:
+            place = record["postcode"] or (record["ward"] if record["precision"] == "ward" else "")
+            base, n = _generated_id(record["name"], place), 2
+            record["id"] = base
+            while record["id"] in taken_ids:
+                record["id"], n = f"{base}-{n}", n + 1
+    return list(zip(records, problems_by_row))
 
 
 def _validate(asset_file: AssetFile, today: date):

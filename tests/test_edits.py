@@ -1,6 +1,7 @@
 """The write path under pressure: racing saves, deleted listings, restoring the original."""
 import threading
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_of_two_racing_saves_exactly_one_wins_and_history_stays_a_chain(live_db,
         asset = current(live_db)
         outcomes = []
 
-        def save(user, cost):
+        def save(user, cost, asset=asset, outcomes=outcomes):
             db = store.connect(live_db)
             try:
                 edits.save_asset(db, area, user, {**edits.form_values(asset), "cost": cost}, "belgrave-library",
@@ -66,7 +67,7 @@ def test_of_two_racing_saves_exactly_one_wins_and_history_stays_a_chain(live_db,
     rows = list(db.execute("select change_set, old_value, new_value from changes "
                            "where asset_id = 'belgrave-library' and field = 'cost' order by change_set"))
     assert len(rows) == 50
-    for before, after in zip(rows, rows[1:]):
+    for before, after in pairwise(rows):
         assert after[1] == before[2]  # each save starts from what the previous one saved
     assert edits.workspace_asset(db, "belgrave-library")["version"] == start + 50
 

@@ -263,9 +263,30 @@ def users():
 
 
 def _uploads() -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(exist_ok=True)
-    return folder
+    return store.private_dir(Path(current_app.instance_path) / "uploads")
+
+
+def _discard(token: str) -> None:
+    for suffix in (".csv", ".name"):
+        (_uploads() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+@bp.app_template_filter("file_size")
+def file_size(size: int) -> str:
+    """Say a number of bytes the way people read it: 20 KB, 5 MB."""
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{round(size / 1024 / 1024, 1):g} MB"
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    """Say how big a file may be, instead of a bare error."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return render_template("workspace/message.html", title="The file is too large",
+                           message=f"Files can be up to {file_size(limit)}. Nothing was uploaded. "
+                                   "Split the spreadsheet into smaller files, or ask an admin to raise "
+                                   "ASSETMAP_MAX_CONTENT_LENGTH."), 413
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -280,17 +301,28 @@ def import_upload():
         else:
             token = secrets.token_hex(12)
             path = _uploads() / f"{token}.csv"
-            upload.save(path)
+            upload.save(store.private_file(path))
             # The name the connector gave the file is what the history should say.
             name = secure_filename(upload.filename) or "upload.csv"
-            (_uploads() / f"{token}.name").write_text(name)
+            store.private_file(_uploads() / f"{token}.name").write_text(name)
             try:
                 plan = plan_import(get_write_db(), current_app.config["AREA"], path, _today(), name)
             except CsvFileError as exc:
                 error = str(exc)
-                path.unlink(missing_ok=True)
+                _discard(token)
                 token = None
     return render_template("workspace/import.html", plan=plan, token=token, error=error), 400 if error else 200
+
+
+@bp.post("/import/<token>/cancel")
+@sign_in_required
+def import_cancel(token: str):
+    """Forget an uploaded file without importing it."""
+    if not token.isalnum():
+        abort(404)
+    _discard(token)
+    return render_template("workspace/message.html", title="Import cancelled",
+                           message="Nothing was imported, and the uploaded file has been deleted.")
 
 
 @bp.post("/import/<token>")
@@ -308,7 +340,6 @@ def import_apply(token: str):
                             request.form.get("overwrite") == "1", _today(), name)
     except ImportRefused as exc:
         return render_template("workspace/message.html", title="Not imported", message=str(exc)), 409
-    path.unlink(missing_ok=True)
-    name_file.unlink(missing_ok=True)
+    _discard(token)
     return render_template("workspace/message.html", title="Imported",
                            message=f"{plan.summary()}. Each change is in the listings' history.")
