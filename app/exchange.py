@@ -21,6 +21,7 @@ from .edits import (
     normalised_many,
     save_asset,
     set_status,
+    unpin_ward_only,
     wards_frame,
 )
 from .store import transaction
@@ -151,6 +152,10 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
         asset_id = values.get("id", "").strip()
         now = form_values(assets[asset_id]) if asset_id in assets else None
         merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
+        if now and "location_precision" in present:
+            merged["keep_ward"] = "1"  # the file says the precision itself
+        elif now:
+            merged = unpin_ward_only(now, merged)  # as the edit form does, so the apply saves what is shown
         pending.append((raw.row, asset_id, merged, extras, status))
     normalised = normalised_many(db, area, [merged for _, _, merged, _, _ in pending], today, wards)
     seen: set[str] = set()

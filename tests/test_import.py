@@ -309,3 +309,23 @@ def test_instance_database_backups_and_key_are_private(tmp_path, area, monkeypat
         assert app.config["SECRET_KEY"]
     finally:
         os.umask(old_umask)
+
+
+BENCH_ROW = {"id": "listening-bench-evington", "name": "The listening bench(es)", "category": "listening_bench",
+             "postcode": "LE5 6AA"}
+
+
+def test_a_ward_only_listing_given_a_postcode_by_a_file_gets_its_place(live_db, tmp_path, area):
+    db = store.connect(live_db)
+    sheet = write(tmp_path / "placed.csv", list(BENCH_ROW), [BENCH_ROW])
+    apply_import(db, area, CONNECTOR, sheet, plan_import(db, area, sheet).digest)
+    bench = sqlite_utils.Database(live_db)["assets"].get("listening-bench-evington")
+    assert (bench["location_precision"], bench["postcode"]) == ("postcode", "LE5 6AA") and bench["lat"]
+
+
+def test_a_file_that_says_ward_keeps_a_listing_ward_only(live_db, tmp_path, area):
+    db = store.connect(live_db)
+    sheet = write(tmp_path / "kept.csv", [*BENCH_ROW, "location_precision"], [{**BENCH_ROW, "location_precision": "ward"}])
+    apply_import(db, area, CONNECTOR, sheet, plan_import(db, area, sheet).digest)
+    bench = sqlite_utils.Database(live_db)["assets"].get("listening-bench-evington")
+    assert (bench["location_precision"], bench["postcode"], bench["lat"]) == ("ward", "LE5 6AA", None)
