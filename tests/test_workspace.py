@@ -385,3 +385,26 @@ def test_a_deleted_listing_offers_no_edit_or_check(app):
     assert "Still running, details correct" not in page
     row = sqlite_utils.Database(app.config["DATABASE"])["assets"].get("belgrave-library")
     assert (row["cost"], row["last_verified"]) == ("", "")
+
+
+def test_a_save_during_a_long_restore_is_refused_plainly_not_lost(client, app, monkeypatch):
+    import os
+
+    from app import store
+    sign_in(client)
+    form = edit_form(client, "belgrave-library")
+    form["cost"] = "Free"
+    monkeypatch.setattr(store, "RESTORE_WAIT_SECONDS", 0.3)
+    flag = store._restore_flag(app.config["DATABASE"])
+    flag.write_text(str(os.getpid()))  # a restore in this (live) process holds the database
+    try:
+        response = client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN})
+    finally:
+        flag.unlink()
+    assert response.status_code == 503 and "being restored" in response.get_data(as_text=True)
+    assert sqlite_utils.Database(app.config["DATABASE"])["assets"].get("belgrave-library")["cost"] == ""
+    flag.write_text("999999999")  # left by a restore that was killed: ignored
+    try:
+        assert client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN}).status_code == 302
+    finally:
+        flag.unlink()
