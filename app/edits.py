@@ -108,6 +108,11 @@ def normalised_values(db: sqlite_utils.Database, area: Area, values: dict[str, s
     return normal, problems
 
 
+def save_values(values: dict[str, str], asset_id: str | None = None, new_id: str | None = None) -> dict[str, str]:
+    """The values save_asset prepares, for a caller preparing many at once."""
+    return {**{k: (values.get(k) or "") for k in EDITABLE}, "id": asset_id or new_id or ""}
+
+
 def normalised_many(db: sqlite_utils.Database, area: Area, rows: list[dict[str, str]], today: date,
                     wards: gpd.GeoDataFrame) -> list[tuple[dict[str, str] | None, list[Problem], str]]:
     """normalised_values for many assets at once, with the id each would have (made if it has none)."""
@@ -174,12 +179,15 @@ def likely_duplicates(db, name: str, postcode: str | None, ward_code: str | None
 def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[str, str],
                asset_id: str | None = None, expected_version: int | None = None, note: str = "",
                action: str | None = None, today: date | None = None, new_id: str | None = None,
-               extra: dict | None = None, wards: gpd.GeoDataFrame | None = None) -> Saved:
+               extra: dict | None = None, wards: gpd.GeoDataFrame | None = None,
+               prepared: tuple[dict, list[Problem]] | None = None) -> Saved:
     """Validate and save an asset (new when asset_id is None), recording each changed field.
 
     A new asset takes new_id if given (an import keeps the file's ids), else one made from its
     name and place. Raises EditError with the problems when the values would be rejected by the
     CSV importer, and ConflictError when the asset has changed since expected_version.
+    `prepared` is what pipeline.prepare made of these values, when the caller (an import)
+    has prepared many at once.
     """
     today = today or date.today()
     current = workspace_asset(db, asset_id) if asset_id else None
@@ -193,10 +201,13 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
         values = unpin_ward_only(_form_values(current), values)
     values = {k: (values.get(k) or "") for k in EDITABLE}
     values["id"] = asset_id or new_id or ""
-    taken = {r[0] for r in db.execute("select id from assets")}
-    if not asset_id and new_id and new_id in taken:
+    if not asset_id and new_id and db.execute("select 1 from assets where id = ?", [new_id]).fetchone():
         raise EditError([Problem(None, "id", f"'{new_id}' is already used by another listing")])
-    record, problems = prepare(values, area, wards if wards is not None else wards_frame(db), today, taken_ids=taken)
+    if prepared is None:
+        # Only a new listing without an id needs the ids in use, to make its own.
+        taken = {r[0] for r in db.execute("select id from assets")} if not values["id"] else frozenset()
+        prepared = prepare(values, area, wards if wards is not None else wards_frame(db), today, taken_ids=taken)
+    record, problems = prepared
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise EditError(errors)

@@ -20,10 +20,12 @@ from .edits import (
     form_values,
     normalised_many,
     save_asset,
+    save_values,
     set_status,
     unpin_ward_only,
     wards_frame,
 )
+from .pipeline import prepare_many
 from .store import transaction
 from .users import User
 
@@ -210,17 +212,21 @@ def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | 
 def _carry_out(db, area: Area, user: User, plan: ImportPlan, overwrite_web_edits: bool, today: date | None) -> None:
     note = f"import of {plan.file_name}"
     wards = wards_frame(db)
+    changed = [(change, values) for _, change, values in plan.changed
+               if not (change.web_edit and not overwrite_web_edits)]
+    # Every row checked and placed at once (one ward lookup), as the preview did, not row by row.
+    prepared = iter(prepare_many([save_values(values, new_id=values["id"]) for _, values, _ in plan.new]
+                                 + [save_values(values, change.asset_id) for change, values in changed if change.fields],
+                                 area, wards, today or date.today()))
     for _, values, _ in plan.new:
         save_asset(db, area, user, values, note=note, action="import", today=today, new_id=values["id"],
-                   extra=values["_extra"] or {}, wards=wards)
+                   extra=values["_extra"] or {}, wards=wards, prepared=next(prepared))
         if values["_status"] and values["_status"] != "open":
             set_status(db, user, values["id"], values["_status"], note)
-    for _, change, values in plan.changed:
-        if change.web_edit and not overwrite_web_edits:
-            continue
+    for change, values in changed:
         if change.fields:
             save_asset(db, area, user, values, change.asset_id, note=note, action="import", today=today,
-                       extra=values["_extra"], wards=wards)
+                       extra=values["_extra"], wards=wards, prepared=next(prepared))
         if change.status:
             set_status(db, user, change.asset_id, change.status, note)
 

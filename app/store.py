@@ -151,6 +151,7 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
             at text not null, user_name text not null, action text not null,
             field text, old_value text, new_value text, note text);
         create index if not exists changes_asset on changes (asset_id, change_set);
+        create index if not exists changes_set on changes (change_set);  -- the next change set, per save
         create table if not exists meta (key text primary key, value text);
         insert or ignore into meta (key, value) values ('data_version', '1');
         create table if not exists suggestions (
