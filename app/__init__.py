@@ -13,10 +13,11 @@ from .config import PROJECT_ROOT, area_file_from_env, load_area
 
 def _instance_secret(instance: Path) -> str:
     """The key that signs sign-in sessions: made once per installation, kept out of the repo."""
+    from .store import private_file
+
     path = instance / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        private_file(path).write_text(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
         # How many reverse proxies (ending TLS) stand in front of the app. Only then are their
         # X-Forwarded-For/-Proto/-Host headers believed; with none, anyone could forge them.
         TRUSTED_PROXIES=0,
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # the largest upload (a spreadsheet); bigger gets a 413 page
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -49,7 +51,10 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     else:
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # keep fields in the order the API documents them
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The database, its backups, uploads and the secret key live here: this account's eyes only.
+    from .store import private_dir
+
+    private_dir(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",

@@ -55,6 +55,21 @@ def cli(ctx, area_file):
     ctx.obj["area_file"] = area_file
 
 
+def _refuse_to_wipe(db_path: Path, fresh: bool) -> None:
+    """Stop a build over a live database (exit 2) unless fresh; with fresh, keep a copy first."""
+    from . import store
+
+    if not store.has_live_data(db_path):
+        return
+    if not fresh:
+        click.echo(f"Error: {db_path} has accounts, web edits, traders or residents' suggestions, which a build "
+                   "would wipe. Nothing was built. To replace it anyway (a copy is kept), run again with --fresh.",
+                   err=True)
+        sys.exit(2)
+    copy = store.backup(db_path, db_path.with_name(db_path.stem + "-before-fresh-build.db"))
+    click.echo(f"Kept a copy of the live database at {copy}")
+
+
 @cli.command()
 @click.option("--assets", "assets_csv", type=click.Path(dir_okay=False), help="Asset CSV (default: data/assets.csv).")
 @click.option("--wards", "wards_dir", type=click.Path(file_okay=False), help="Ward folder (default: data/wards/).")
@@ -73,18 +88,11 @@ def build(ctx, assets_csv, wards_dir, db_path, rejects_path, fresh):
     Exits 1 when any row was rejected (the rest are still imported) and 2 when an input could
     not be read at all, or a live database would be replaced (then it is left as it was).
     """
-    from . import store
     from .pipeline import build as run_build
 
     area = _area(ctx)
     db_path = Path(db_path or _default_db())
-    if store.has_live_data(db_path):
-        if not fresh:
-            click.echo(f"Error: {db_path} has accounts or web edits, which a build would wipe. Nothing was "
-                       "built. To replace it anyway (a copy is kept), run again with --fresh.", err=True)
-            sys.exit(2)
-        copy = store.backup(db_path, db_path.with_name(db_path.stem + "-before-fresh-build.db"))
-        click.echo(f"Kept a copy of the live database at {copy}")
+    _refuse_to_wipe(db_path, fresh)
     try:
         report = run_build(area, db_path, assets_csv, wards_dir, rejects_path)
     except (CsvFileError, WardFileError) as exc:
@@ -196,7 +204,7 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
     """
     from . import store
     from .assets import CsvFileError
-    from .exchange import apply_import, plan_import
+    from .exchange import ImportRefused, apply_import, plan_import
     from .users import User
 
     area = _area(ctx)
@@ -220,7 +228,10 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
     if not apply_it:
         click.echo("Nothing was written. Run again with --apply to write it.")
         return
-    apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits)
+    try:
+        apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits)
+    except ImportRefused as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo("Written; each change is in the listings' history.")
 
 
@@ -238,8 +249,7 @@ def backup(db_path, out_path):
     if not db_path.exists():
         raise click.ClickException(f"no database at {db_path}")
     if not out_path:
-        folder = db_path.parent / "backups"
-        folder.mkdir(exist_ok=True)
+        folder = store.private_dir(db_path.parent / "backups")
         out_path = folder / f"{db_path.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
     target = store.backup(db_path, out_path)
     click.echo(f"Backed up {db_path} to {target}")
@@ -361,15 +371,21 @@ def wards(db_path):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--rebuild", is_flag=True, help="Rebuild the database from the CSV before serving.")
+@click.option("--fresh", is_flag=True,
+              help="With --rebuild: replace a live database that has accounts or edits (a copy is kept first).")
 @click.pass_context
-def serve(ctx, host, port, rebuild):
-    """Serve the site, building the database from the bundled data first if there is none."""
+def serve(ctx, host, port, rebuild, fresh):
+    """Serve the site, building the database from the bundled data first if there is none.
+
+    --rebuild refuses, as `build` does, to replace a live database unless --fresh.
+    """
     from . import create_app
     from .pipeline import build as run_build
 
     app = create_app(area_file=ctx.obj.get("area_file"))
     db_path = Path(app.config["DATABASE"])
     if rebuild or not db_path.exists():
+        _refuse_to_wipe(db_path, fresh)
         click.echo(f"Building {db_path} from {app.config['AREA'].assets_csv} ...")
         try:
             report = run_build(app.config["AREA"], db_path)

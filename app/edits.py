@@ -3,6 +3,7 @@ change recorded field by field (who, when, old value, new value, why)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -12,11 +13,12 @@ import sqlite_utils
 
 from .assets import COLUMNS, Problem
 from .config import Area
-from .pipeline import asset_row, generated_id, prepare, unused_id
+from .pipeline import asset_row, generated_id, prepare, prepare_many, unused_id
 from .store import ASSET_COLUMNS, transaction
 from .store import insert_row as _insert
 from .users import User
 from .wards import slugify
+from .values import truthy
 
 STATUSES = ("open", "temporarily_closed", "closed", "hidden", "deleted")
 # The fields a person edits: the CSV contract plus the private-address flag.
@@ -83,6 +85,19 @@ def _form_values(asset: dict) -> dict[str, str]:
     return values
 
 
+def unpin_ward_only(before: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    """Let a ward-only listing that is now given a postcode or coordinates show its place.
+
+    The form carries location_precision "ward" from before; left as it is, it would mean "use
+    the new postcode only to find the ward" and hide the pin. Only `keep_ward` keeps it so.
+    """
+    was_ward_only = before.get("location_precision") == "ward" and not before.get("postcode") and not before.get("lat")
+    placed_now = (values.get("postcode") or "").strip() or (values.get("lat") or "").strip()
+    if was_ward_only and placed_now and values.get("location_precision") == "ward" and not values.get("keep_ward"):
+        return {**values, "location_precision": ""}
+    return values
+
+
 def form_values(asset: dict) -> dict[str, str]:
     """What the edit form shows for an asset (and what an import compares a CSV row with)."""
     return _form_values(asset)
@@ -91,14 +106,48 @@ def form_values(asset: dict) -> dict[str, str]:
 def normalised_values(db: sqlite_utils.Database, area: Area, values: dict[str, str], today: date,
                       wards: gpd.GeoDataFrame) -> tuple[dict[str, str] | None, list[Problem]]:
     """What an asset's values would look like once saved, without saving: None if rejected."""
-    record, problems = prepare({**{k: values.get(k, "") for k in EDITABLE}, "id": values.get("id", "")},
-                               area, wards, today)
-    if any(p.severity == "error" for p in problems):
-        return None, problems
+    normal, problems, _ = normalised_many(db, area, [values], today, wards)[0]
+    return normal, problems
+
+
+def save_values(values: dict[str, str], asset_id: str | None = None, new_id: str | None = None) -> dict[str, str]:
+    """The values save_asset prepares, for a caller preparing many at once."""
+    return {**{k: (values.get(k) or "") for k in EDITABLE}, "id": asset_id or new_id or ""}
+
+
+def normalised_many(db: sqlite_utils.Database, area: Area, rows: list[dict[str, str]], today: date,
+                    wards: gpd.GeoDataFrame) -> list[tuple[dict[str, str] | None, list[Problem], str]]:
+    """normalised_values for many assets at once, with the id each would have (made if it has none)."""
+    prepared = prepare_many([{**{k: values.get(k, "") for k in EDITABLE}, "id": values.get("id", "")}
+                             for values in rows], area, wards, today)
     ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
-    row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
-    row["private_address"] = 1 if values.get("private_address") in ("1", "on", "true", "yes") else 0
-    return _form_values(row), problems
+    out = []
+    for values, (record, problems) in zip(rows, prepared):
+        if any(p.severity == "error" for p in problems):
+            out.append((None, problems, record["id"]))
+            continue
+        row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
+        row["private_address"] = int(truthy(values.get("private_address")))
+        out.append((_form_values(row), problems, record["id"]))
+    return out
+
+
+DELETED = Problem(None, "status", "this listing is deleted: an admin must bring it back before it can be changed")
+
+
+def _conflict(db, asset_id: str, expected_version: int) -> ConflictError:
+    current = workspace_asset(db, asset_id)
+    # Each save adds one to the version, so the newest saves are the ones this form missed.
+    missed = max(0, current["version"] - expected_version)
+    return ConflictError(current["version"], history(db, asset_id)[:missed])
+
+
+def _lost_race(db, asset_id: str, expected_version: int) -> ValueError:
+    """Why a version-checked update changed no row: the listing was deleted or saved meanwhile."""
+    current = workspace_asset(db, asset_id)
+    if current is not None and current["status"] == "deleted":
+        return EditError([DELETED])
+    return _conflict(db, asset_id, expected_version)
 
 
 def _next_change_set(db) -> int:
@@ -132,34 +181,41 @@ def likely_duplicates(db, name: str, postcode: str | None, ward_code: str | None
 def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[str, str],
                asset_id: str | None = None, expected_version: int | None = None, note: str = "",
                action: str | None = None, today: date | None = None, new_id: str | None = None,
-               extra: dict | None = None, wards: gpd.GeoDataFrame | None = None) -> Saved:
+               extra: dict | None = None, wards: gpd.GeoDataFrame | None = None,
+               prepared: tuple[dict, list[Problem]] | None = None) -> Saved:
     """Validate and save an asset (new when asset_id is None), recording each changed field.
 
     A new asset takes new_id if given (an import keeps the file's ids), else one made from its
     name and place. Raises EditError with the problems when the values would be rejected by the
     CSV importer, and ConflictError when the asset has changed since expected_version.
+    `prepared` is what pipeline.prepare made of these values, when the caller (an import)
+    has prepared many at once.
     """
     today = today or date.today()
     current = workspace_asset(db, asset_id) if asset_id else None
     if asset_id and current is None:
         raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+    if current and current["status"] == "deleted":
+        raise EditError([DELETED])
     if current and expected_version is not None and current["version"] != expected_version:
-        # Each save adds one to the version, so the newest saves are the ones this form missed.
-        missed = max(0, current["version"] - expected_version)
-        raise ConflictError(current["version"], history(db, asset_id)[:missed])
+        raise _conflict(db, asset_id, expected_version)
+    if current:
+        values = unpin_ward_only(_form_values(current), values)
     values = {k: (values.get(k) or "") for k in EDITABLE}
     values["id"] = asset_id or new_id or ""
-    taken = {r[0] for r in db.execute("select id from assets")}
-    if not asset_id and new_id and new_id in taken:
+    if not asset_id and new_id and db.execute("select 1 from assets where id = ?", [new_id]).fetchone():
         raise EditError([Problem(None, "id", f"'{new_id}' is already used by another listing")])
-    record, problems = prepare(values, area, wards if wards is not None else wards_frame(db), today, taken_ids=taken,
-                               private=values.get("private_address") in ("1", "on", "true", "yes"))
+    if prepared is None:
+        # Only a new listing without an id needs the ids in use, to make its own.
+        taken = {r[0] for r in db.execute("select id from assets")} if not values["id"] else frozenset()
+        prepared = prepare(values, area, wards if wards is not None else wards_frame(db), today, taken_ids=taken)
+    record, problems = prepared
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise EditError(errors)
     ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
     row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
-    row["private_address"] = 1 if values.get("private_address") in ("1", "on", "true", "yes") else 0
+    row["private_address"] = int(truthy(values.get("private_address")))
     if extra is not None:
         row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else "{}"
     elif current:
@@ -177,11 +233,18 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
         if current:
             row["version"] = current["version"] + 1
             sets = ", ".join(f"{k} = ?" for k in row if k != "id")
-            db.execute(f"update assets set {sets} where id = ?", [*(v for k, v in row.items() if k != "id"), asset_id])
+            # The version check is part of the write, so of two racing saves only one can land.
+            updated = db.execute(f"update assets set {sets} where id = ? and version = ? and status != 'deleted'",
+                                 [*(v for k, v in row.items() if k != "id"), asset_id, current["version"]])
+            if updated.rowcount != 1:
+                raise _lost_race(db, asset_id, current["version"])
         else:
             row["version"] = 1
             row["status"] = "open"
-            _insert(db, "assets", row)
+            try:
+                _insert(db, "assets", row)
+            except sqlite3.IntegrityError:
+                raise EditError([Problem(None, "id", f"'{row['id']}' is already used by another listing")]) from None
         _record(db, change_set, row["id"], user, action or ("edit" if current else "create"), note, changed)
         if row["private_address"]:
             row["id"] = _unaddressed_id(db, user, row["id"], {row["postcode"], current and current["postcode"]})
@@ -250,14 +313,15 @@ def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str
     """Open, temporarily close, close, hide or delete an asset; only admins may undo a deletion."""
     if status not in STATUSES:
         raise EditError([Problem(None, "status", f"'{status}' is not one of: {', '.join(STATUSES)}")])
-    current = workspace_asset(db, asset_id)
-    if current is None:
-        raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
-    if current["status"] == "deleted" and not user.is_admin:
-        raise EditError([Problem(None, "status", "only an admin can bring back a deleted listing")])
-    if current["status"] == status:
-        return current["version"]
+    # Read inside the write transaction, so a save racing this one cannot be overwritten.
     with transaction(db):
+        current = workspace_asset(db, asset_id)
+        if current is None:
+            raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+        if current["status"] == "deleted" and not user.is_admin:
+            raise EditError([Problem(None, "status", "only an admin can bring back a deleted listing")])
+        if current["status"] == status:
+            return current["version"]
         version = current["version"] + 1
         db.execute("update assets set status = ?, version = ?, updated_at = ? where id = ?",
                    [status, version, _now(), asset_id])
@@ -268,11 +332,13 @@ def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str
 
 def verify(db: sqlite_utils.Database, user: User, asset_id: str, today: date | None = None, note: str = "") -> int:
     """Record that a connector checked the listing today and it is still right."""
-    current = workspace_asset(db, asset_id)
-    if current is None:
-        raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
     day = (today or date.today()).isoformat()
     with transaction(db):
+        current = workspace_asset(db, asset_id)
+        if current is None:
+            raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+        if current["status"] == "deleted":
+            raise EditError([DELETED])
         version = current["version"] + 1
         db.execute("update assets set last_verified = ?, verified_by = ?, version = ?, updated_at = ? where id = ?",
                    [day, user.name, version, _now(), asset_id])
@@ -302,8 +368,11 @@ def history(db: sqlite_utils.Database, asset_id: str) -> list[dict]:
     return list(sets.values())
 
 
+ORIGINAL = 0  # the change set before every change: the listing as first built or imported
+
+
 def values_at(db: sqlite_utils.Database, asset_id: str, change_set: int) -> dict[str, str]:
-    """The asset's editable values just after the given save, rebuilt by undoing later ones."""
+    """The asset's editable values just after the given save (ORIGINAL: before any), by undoing later ones."""
     current = workspace_asset(db, asset_id)
     values = _form_values(current)
     for row in db.execute("select field, old_value from changes where asset_id = ? and change_set > ? "
@@ -313,16 +382,36 @@ def values_at(db: sqlite_utils.Database, asset_id: str, change_set: int) -> dict
     return values
 
 
+def _status_at(db: sqlite_utils.Database, asset_id: str, change_set: int) -> str | None:
+    """The asset's status just after the given save, or None if no status change is recorded."""
+    row = db.execute("select new_value from changes where asset_id = ? and field = 'status' and change_set <= ? "
+                     "order by change_set desc, id desc limit 1", [asset_id, change_set]).fetchone()
+    if row:
+        return row[0]
+    row = db.execute("select old_value from changes where asset_id = ? and field = 'status' and change_set > ? "
+                     "order by change_set, id limit 1", [asset_id, change_set]).fetchone()
+    return row[0] if row else None
+
+
+def has_original(entries: list[dict]) -> bool:
+    """Say whether the listing existed before its first recorded change (built or imported from a CSV)."""
+    if not entries:
+        return False
+    first = entries[-1]
+    return not (first["action"] in ("create", "import") and any(f["field"] == "name" and not f["old"]
+                                                                 for f in first["fields"]))
+
+
 def restore(db: sqlite_utils.Database, area: Area, user: User, asset_id: str, change_set: int,
             note: str = "") -> Saved:
-    """Bring an asset back to how it was after an earlier save; the restore is itself a change."""
-    current = workspace_asset(db, asset_id)
-    values = values_at(db, asset_id, change_set)
-    saved = save_asset(db, area, user, values, asset_id, current["version"],
-                       note or f"restored the version saved in change {change_set}", action="restore")
-    old_status = db.execute("select new_value from changes where asset_id = ? and field = 'status' and change_set <= ? "
-                            "order by change_set desc limit 1", [asset_id, change_set]).fetchone()
-    if old_status and old_status[0] != workspace_asset(db, asset_id)["status"]:
-        set_status(db, user, asset_id, old_status[0], note or f"restored the status of change {change_set}")
+    """Bring an asset back to how it was after an earlier save (or to the original); the restore is itself a change."""
+    what = "the original version" if change_set == ORIGINAL else f"the version saved in change {change_set}"
+    with transaction(db):  # fields and status together, or neither
+        current = workspace_asset(db, asset_id)
+        values = {**values_at(db, asset_id, change_set), "keep_ward": "1"}
+        saved = save_asset(db, area, user, values, asset_id, current["version"],
+                           note or f"restored {what}", action="restore")
+        old_status = _status_at(db, asset_id, change_set)
+        if old_status and old_status != workspace_asset(db, asset_id)["status"]:
+            set_status(db, user, asset_id, old_status, note or f"restored the status of {what}")
     return saved
-

@@ -20,9 +20,21 @@ from .assets import (
     unneutralise,
 )
 from .config import Area
-from .edits import current_id, form_values, normalised_values, save_asset, set_status, wards_frame
-from .pipeline import prepare
-from .store import PUBLIC_STATUSES
+from .edits import (
+    STATUSES,
+    ConflictError,
+    EditError,
+    current_id,
+    form_values,
+    normalised_many,
+    save_asset,
+    save_values,
+    set_status,
+    unpin_ward_only,
+    wards_frame,
+)
+from .pipeline import prepare_many
+from .store import transaction
 from .users import User
 
 EXPORT_EXTRA = ("status", "private_address")
@@ -128,7 +140,10 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
     present = set(asset_file.columns) - {"id"}
     if any(h == "private_address" for h, _ in asset_file.extras):
         present.add("private_address")
-    seen: set[str] = set()
+    assets = {r["id"]: dict(r) for r in db.execute("select * from assets")}
+    # First each row's values as they would be saved, then all rows checked and placed together:
+    # one postcode and ward lookup for the whole file, not one per row.
+    pending = []
     for raw in asset_file.rows:
         values = asset_file.values(raw)
         extras = asset_file.extra_values(raw)
@@ -138,67 +153,88 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
         if len(raw.cells) > len(asset_file.header):
             plan.rejected.append((raw.row, f"row {raw.row}: has more cells than the header has columns"))
             continue
-        asset_id = current_id(db, values.get("id", "").strip())
-        current = db.execute("select * from assets where id = ?", [asset_id]).fetchone() if asset_id else None
-        now = form_values(dict(current)) if current else None
+        # The apply writes exactly what the preview accepted, so the preview checks everything the apply would.
+        if status and status not in STATUSES:
+            plan.rejected.append((raw.row, f"row {raw.row}, status: '{status}' is not one of: {', '.join(STATUSES)}"))
+            continue
+        asset_id = current_id(db, values.get("id", "").strip())  # a spreadsheet may hold an old id
+        now = form_values(assets[asset_id]) if asset_id in assets else None
         merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
-        normal, problems = normalised_values(db, area, merged, today, wards)
+        if now and "location_precision" in present:
+            merged["keep_ward"] = "1"  # the file says the precision itself
+        elif now:
+            merged = unpin_ward_only(now, merged)  # as the edit form does, so the apply saves what is shown
+        pending.append((raw.row, asset_id, merged, extras, status))
+    normalised = normalised_many(db, area, [merged for _, _, merged, _, _ in pending], today, wards)
+    seen: set[str] = set()
+    for (row, asset_id, merged, extras, status), (normal, problems, made_id) in zip(pending, normalised):
         errors = [p for p in problems if p.severity == "error"]
         if normal is None or errors:
-            plan.rejected.append((raw.row, "; ".join(str(Problem(raw.row, p.column, p.message)) for p in errors)))
+            plan.rejected.append((row, "; ".join(str(Problem(row, p.column, p.message)) for p in errors)))
             continue
-        if not asset_id:
-            asset_id = current_id(db, _generated_id_for(area, merged, today, wards))
-            current = db.execute("select * from assets where id = ?", [asset_id]).fetchone()
-            now = form_values(dict(current)) if current else None
+        asset_id = asset_id or made_id
+        current = assets.get(asset_id)
+        if current is not None and current["status"] == "deleted":
+            reason = f"row {row}: '{asset_id}' is deleted; an admin must bring it back in the workspace first"
+            plan.rejected.append((row, reason))
+            continue
         if asset_id in seen:
-            plan.rejected.append((raw.row, f"row {raw.row}: id '{asset_id}' appears twice in the file"))
+            plan.rejected.append((row, f"row {row}: id '{asset_id}' appears twice in the file"))
             continue
         seen.add(asset_id)
         merged = {**merged, "id": asset_id, "_extra": extras or None, "_status": status}
         if current is None:
-            plan.new.append((raw.row, merged, [p for p in problems if p.severity == "warning"]))
+            plan.new.append((row, merged, [p for p in problems if p.severity == "warning"]))
             continue
+        now = form_values(current)
         fields = [(k, now.get(k, ""), normal.get(k, "")) for k in sorted(present)
                   if k in normal and now.get(k, "") != normal.get(k, "")]
         status_change = status if status and status != current["status"] else None
         if not fields and not status_change:
-            plan.unchanged.append((raw.row, asset_id))
+            plan.unchanged.append((row, asset_id))
             continue
-        plan.changed.append((raw.row, Change(asset_id, fields, _last_web_edit(db, asset_id), status_change), merged))
+        plan.changed.append((row, Change(asset_id, fields, _last_web_edit(db, asset_id), status_change), merged))
     return plan
-
-
-def _generated_id_for(area, values, today, wards) -> str:
-    record, _ = prepare({**values, "id": ""}, area, wards, today)
-    return record["id"]
 
 
 def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | Path, digest: str,
                  overwrite_web_edits: bool = False, today: date | None = None, name: str | None = None) -> ImportPlan:
-    """Import a CSV exactly as previewed (same file digest); returns the plan that was carried out.
+    """Import a CSV exactly as previewed (same file digest), all rows or none; returns the plan carried out.
 
-    Rows that would overwrite a web edit are skipped unless overwrite_web_edits.
+    Rows that would overwrite a web edit are skipped unless overwrite_web_edits. The plan is
+    worked out again inside the one write transaction, so it matches what is written.
     """
-    plan = plan_import(db, area, path, today, name)
-    if plan.digest != digest:
-        raise ImportRefused("the file is not the one that was previewed; preview it again")
+    try:
+        with transaction(db):
+            plan = plan_import(db, area, path, today, name)
+            if plan.digest != digest:
+                raise ImportRefused("the file is not the one that was previewed; preview it again")
+            _carry_out(db, area, user, plan, overwrite_web_edits, today)
+    except (EditError, ConflictError) as exc:
+        raise ImportRefused(f"nothing was imported, because a listing could not be saved: {exc}") from None
+    return plan
+
+
+def _carry_out(db, area: Area, user: User, plan: ImportPlan, overwrite_web_edits: bool, today: date | None) -> None:
     note = f"import of {plan.file_name}"
     wards = wards_frame(db)
+    changed = [(change, values) for _, change, values in plan.changed
+               if not (change.web_edit and not overwrite_web_edits)]
+    # Every row checked and placed at once (one ward lookup), as the preview did, not row by row.
+    prepared = iter(prepare_many([save_values(values, new_id=values["id"]) for _, values, _ in plan.new]
+                                 + [save_values(values, change.asset_id) for change, values in changed if change.fields],
+                                 area, wards, today or date.today()))
     for _, values, _ in plan.new:
         saved = save_asset(db, area, user, values, note=note, action="import", today=today, new_id=values["id"],
-                           extra=values["_extra"] or {}, wards=wards)
+                           extra=values["_extra"] or {}, wards=wards, prepared=next(prepared))
         if values["_status"] and values["_status"] != "open":
             set_status(db, user, saved.asset_id, values["_status"], note)  # a private one may have been renamed
-    for _, change, values in plan.changed:
-        if change.web_edit and not overwrite_web_edits:
-            continue
+    for change, values in changed:
         if change.fields:
             save_asset(db, area, user, values, change.asset_id, note=note, action="import", today=today,
-                       extra=values["_extra"], wards=wards)
+                       extra=values["_extra"], wards=wards, prepared=next(prepared))
         if change.status:
             set_status(db, user, change.asset_id, change.status, note)
-    return plan
 
 
 class ImportRefused(ValueError):

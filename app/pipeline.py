@@ -21,6 +21,7 @@ import shapely
 from . import store
 from .assets import CATEGORIES, SPREADSHEET_ENCODING, AssetFile, Problem, read_asset_file, validate_row
 from .config import Area
+from .values import truthy
 from .geocode import BNG, PostcodeDirectory, area_postcodes, bng_to_wgs84, wgs84_to_bng
 from .wards import WARDS_FILE, assign_wards, load_wards, simplified_geometries, slugify
 
@@ -167,27 +168,38 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
 
 
 def prepare(values: dict[str, str], area: Area, wards, today: date,
-            directory: PostcodeDirectory | None = None, taken_ids: set[str] = frozenset(),
-            private: bool = False) -> tuple[dict, list[Problem]]:
+            directory: PostcodeDirectory | None = None, taken_ids: set[str] = frozenset()) -> tuple[dict, list[Problem]]:
     """Run one asset's values (keyed by contract column) through the same stages as a build.
 
     This is how the workspace's forms check and place an asset: exactly as the CSV importer
     does. Returns the record and its problems; any problem with severity "error" means reject.
     A new private listing's id is made from its name and ward, never its postcode.
     """
-    checked = validate_row(values, None, today)
-    record, problems = checked.record, checked.problems
-    record["row"] = None
-    record["extra"] = {}
-    _geocode([record], [problems], directory or PostcodeDirectory(), area)
-    _place([record], [problems], wards, area)
-    if not _rejected(problems) and not record["id"]:
-        if private:  # the id is in every link: it must say nothing of where someone lives
-            place = dict(zip(wards["ward_code"], wards["ward_name"])).get(record.get("ward_code"), "")
-        else:
-            place = record["postcode"] or (record["ward"] if record["precision"] == "ward" else "")
-        record["id"] = unused_id(generated_id(record["name"], place), taken_ids)
-    return record, problems
+    return prepare_many([values], area, wards, today, directory, taken_ids)[0]
+
+
+def prepare_many(rows: list[dict[str, str]], area: Area, wards, today: date,
+                 directory: PostcodeDirectory | None = None,
+                 taken_ids: set[str] = frozenset()) -> list[tuple[dict, list[Problem]]]:
+    """Prepare many assets' values as prepare() does one, looking up postcodes and wards once for all."""
+    records, problems_by_row = [], []
+    for values in rows:
+        checked = validate_row(values, None, today)
+        checked.record["row"] = None
+        checked.record["extra"] = {}
+        records.append(checked.record)
+        problems_by_row.append(checked.problems)
+    _geocode(records, problems_by_row, directory or PostcodeDirectory(), area)
+    _place(records, problems_by_row, wards, area)
+    ward_names = dict(zip(wards["ward_code"], wards["ward_name"]))
+    for values, record, problems in zip(rows, records, problems_by_row):
+        if not _rejected(problems) and not record["id"]:
+            if truthy(values.get("private_address")):  # the id is in every link: nothing of where someone lives
+                place = ward_names.get(record.get("ward_code"), "")
+            else:
+                place = record["postcode"] or (record["ward"] if record["precision"] == "ward" else "")
+            record["id"] = unused_id(generated_id(record["name"], place), taken_ids)
+    return list(zip(records, problems_by_row))
 
 
 def unused_id(base: str, taken_ids) -> str:

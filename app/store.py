@@ -1,9 +1,11 @@
 """The SQLite database (through sqlite-utils): tables, full-text search and atomic rebuilds."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,6 +42,22 @@ def _temporary_path(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
 
 
+def private_dir(path: str | Path) -> Path:
+    """Make a folder (and its parents) that only this account can read: 0700."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def private_file(path: str | Path) -> Path:
+    """Create an empty file (or take an existing one) that only this account can read: 0600."""
+    path = Path(path)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    return path
+
+
 def _remove_stale_builds(db_path: Path) -> None:
     for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
         stale.unlink(missing_ok=True)
@@ -59,7 +77,8 @@ def write_database(db_path: str | Path, assets: list[tuple], wards: list[dict], 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_builds(db_path)
     tmp = _temporary_path(db_path)
-    conn = sqlite3.connect(tmp)
+    # SQLite gives its -wal and -shm files the database file's mode, so they are private too.
+    conn = sqlite3.connect(private_file(tmp))
     try:
         # The file is private until the rename, so it needs no journal; we sync it before the swap.
         conn.execute("PRAGMA journal_mode = OFF")
@@ -137,6 +156,7 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
             at text not null, user_name text not null, action text not null,
             field text, old_value text, new_value text, note text);
         create index if not exists changes_asset on changes (asset_id, change_set);
+        create index if not exists changes_set on changes (change_set);  -- the next change set, per save
         create table if not exists meta (key text primary key, value text);
         insert or ignore into meta (key, value) values ('data_version', '1');
         create table if not exists suggestions (
@@ -173,20 +193,78 @@ def ensure_live_tables(db: sqlite_utils.Database) -> None:
     db.execute("create table if not exists asset_redirects (old_id text primary key, new_id text not null)")
 
 
+class Unavailable(RuntimeError):
+    """The database is being restored from a backup, and stayed so longer than a write will wait."""
+
+
+RESTORE_WAIT_SECONDS = 60
+_savepoints = itertools.count()
+
+
+def _restore_flag(db_path: str | Path) -> Path:
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".restoring")
+
+
+def _restoring(flag: Path) -> bool:
+    """Say whether a restore holds the flag (a flag left by a killed restore does not count)."""
+    try:
+        pid = int(flag.read_text() or 0)
+    except (FileNotFoundError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 @contextmanager
 def transaction(db: sqlite_utils.Database):
     """Make every write inside the block one transaction: all of it lands, or none.
 
     `with conn:` is not enough here: sqlite-utils commits a write by itself unless a
-    transaction is already open, so the block opens one first.
+    transaction is already open, so the block opens one first. Inside another transaction
+    it is a SAVEPOINT, so a caller (an import) can make many saves one transaction.
+    Writes wait while a restore runs (see restore), so none lands in the file being replaced.
     """
-    db.conn.execute("begin immediate")
+    conn = db.conn
+    if conn.in_transaction:
+        name = f"nested_{next(_savepoints)}"
+        conn.execute(f"savepoint {name}")
+        try:
+            yield db
+        except BaseException:
+            conn.execute(f"rollback to {name}")
+            conn.execute(f"release {name}")
+            raise
+        conn.execute(f"release {name}")
+        return
+    _begin_write(conn)
     try:
         yield db
     except BaseException:
-        db.conn.rollback()
+        conn.rollback()
         raise
-    db.conn.commit()
+    conn.commit()
+
+
+def _begin_write(conn: sqlite3.Connection) -> None:
+    """Take the write lock, waiting while a restore of this database runs."""
+    main = next(r[2] for r in conn.execute("pragma database_list") if r[1] == "main")
+    flag = _restore_flag(main) if main else None
+    deadline = time.monotonic() + RESTORE_WAIT_SECONDS
+    while True:
+        conn.execute("begin immediate")
+        # Checked while holding the lock: a restore raises its flag, then waits for this lock.
+        if flag is None or not _restoring(flag):
+            return
+        conn.rollback()
+        if time.monotonic() > deadline:
+            raise Unavailable("The database is being restored from a backup. Please try again in a minute.")
+        time.sleep(0.05)
 
 
 def insert_row(db: sqlite_utils.Database, table: str, row: dict) -> None:
@@ -195,14 +273,18 @@ def insert_row(db: sqlite_utils.Database, table: str, row: dict) -> None:
     db.execute(f"insert into [{table}] ({columns}) values ({', '.join('?' * len(row))})", list(row.values()))
 
 
+# Tables whose rows only people on the site make: accounts, history, traders, residents' words.
+LIVE_TABLES = ("users", "changes", "traders", "trader_checks", "recommendations", "trader_changes", "suggestions")
+
+
 def has_live_data(db_path: str | Path) -> bool:
-    """Say whether a database holds anything the workspace made (accounts or history)."""
+    """Say whether a database holds anything people made on the site, which a build would wipe."""
     if not Path(db_path).exists():
         return False
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-        return any(conn.execute(f"select 1 from {t} limit 1").fetchone() for t in ("users", "changes") if t in tables)
+        return any(conn.execute(f"select 1 from {t} limit 1").fetchone() for t in LIVE_TABLES if t in tables)
     finally:
         conn.close()
 
@@ -212,7 +294,7 @@ def backup(db_path: str | Path, target: str | Path) -> Path:
     target = Path(target)
     tmp = target.with_name(f".{target.name}.partial")
     source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    dest = sqlite3.connect(tmp)
+    dest = sqlite3.connect(private_file(tmp))
     try:
         source.backup(dest)
     finally:
@@ -243,18 +325,48 @@ def check_backup(path: str | Path) -> str | None:
 
 
 def restore(backup_file: str | Path, db_path: str | Path) -> Path | None:
-    """Swap a checked backup into place; keep the replaced database beside it. Returns its copy."""
+    """Copy a checked backup into the live database; keep the replaced one beside it. Returns its copy.
+
+    The backup is copied into the live file (SQLite backup API), not swapped for it, so open
+    connections see the restored data. Writes wait while it runs: a flag file tells them to,
+    and the restore takes the write lock once so that every write already under way has
+    committed (and is in the kept copy) before the copy starts.
+    """
     db_path = Path(db_path)
-    kept = None
-    if db_path.exists():
-        kept = backup(db_path, db_path.with_name(db_path.stem + "-before-restore.db"))
-    tmp = _temporary_path(db_path)
-    backup(backup_file, tmp)
-    for leftover in (db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
-        leftover.unlink(missing_ok=True)
-    os.replace(tmp, db_path)
-    _fsync_dir(db_path.parent)
+    if not db_path.exists():
+        backup(backup_file, db_path)
+        return None
+    flag = _restore_flag(db_path)
+    flag.write_text(str(os.getpid()))
+    try:
+        live = sqlite3.connect(db_path, timeout=RESTORE_WAIT_SECONDS, isolation_level=None)
+        try:
+            live.execute("begin immediate")
+            live.execute("commit")
+            kept = backup(db_path, db_path.with_name(db_path.stem + "-before-restore.db"))
+            before = _data_version(live)
+            source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+            try:
+                source.backup(live)
+            finally:
+                source.close()
+            # Caches are keyed on data_version; the backup's could equal one already cached.
+            if before is not None and _data_version(live) is not None:
+                live.execute("update meta set value = ? where key = 'data_version'",
+                             [str(max(before, _data_version(live)) + 1)])
+        finally:
+            live.close()
+    finally:
+        flag.unlink(missing_ok=True)
     return kept
+
+
+def _data_version(conn: sqlite3.Connection) -> int | None:
+    try:
+        row = conn.execute("select value from meta where key = 'data_version'").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return int(row[0]) if row else None
 
 
 def _fsync_dir(path: Path) -> None:

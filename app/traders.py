@@ -24,6 +24,7 @@ from .store import insert_row as _insert
 from .store import transaction
 from .users import User
 from .wards import slugify
+from .values import truthy
 
 TRADES = {
     "plumber": N_("Plumber"), "electrician": N_("Electrician"), "gas_engineer": N_("Gas engineer"),
@@ -146,7 +147,7 @@ def save_trader(db: sqlite_utils.Database, user: User, values: dict, trader_id: 
         "phone": (values.get("phone") or "").strip(), "email": (values.get("email") or "").strip(),
         "website": website, "languages": (values.get("languages") or "").strip(),
         "memberships": json.dumps(memberships), "callout_charge": (values.get("callout_charge") or "").strip(),
-        "free_quotes": None if values.get("free_quotes") in (None, "") else int(values.get("free_quotes") in ("1", 1, True, "yes")),
+        "free_quotes": None if values.get("free_quotes") in (None, "") else int(truthy(values.get("free_quotes"))),
         "updated_at": _now(),
     }
     with transaction(db):
@@ -267,7 +268,7 @@ def recommend(db: sqlite_utils.Database, trader_id: str, fields: dict, address: 
         cursor = db.execute(
             "insert into recommendations (trader_id, given_name, ward_code, job, job_month, would_use_again, comments, "
             "contact, channel, status, created_at, moderated_by, moderated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [trader_id, given, ward, job, month or None, None if again in (None, "") else int(again in ("1", "yes", 1, True)),
+            [trader_id, given, ward, job, month or None, None if again in (None, "") else int(truthy(again)),
              # A paper recommendation is approved as it is entered, so no moderation would delete a contact.
              (fields.get("comments") or "").strip(),
              None if channel == "paper" else (fields.get("contact") or "").strip() or None, channel,

@@ -144,3 +144,39 @@ def test_another_area_shows_its_own_example_and_story_and_nothing_of_leicester(t
         assert "Testshire" in html, url
         for leicester in ("Leicester", "LE5", "LE4", "Belgrave", "Evington", "Ageing Together", "five wards"):
             assert leicester not in html, (url, leicester)
+
+
+def test_serve_rebuild_refuses_to_wipe_a_live_database(live_db, tmp_path, monkeypatch):
+    import waitress
+
+    served = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kwargs: served.append(kwargs))
+    monkeypatch.setenv("ASSETMAP_DATABASE", str(live_db))
+    monkeypatch.setenv("ASSETMAP_INSTANCE", str(tmp_path / "instance"))
+    result = CliRunner().invoke(cli, ["serve", "--rebuild"])
+    assert result.exit_code == 2 and "would wipe" in result.output and "--fresh" in result.output
+    assert served == [] and sqlite_utils.Database(live_db)["users"].count == 3
+    result = CliRunner().invoke(cli, ["serve", "--rebuild", "--fresh"])
+    assert result.exit_code == 0, result.output
+    assert "Kept a copy of the live database" in result.output and len(served) == 1
+    assert sqlite_utils.Database(live_db.with_name("live-before-fresh-build.db"))["users"].count == 3
+    assert sqlite_utils.Database(live_db)["users"].count == 0
+
+
+def test_traders_and_suggestions_alone_make_a_database_live(built_db, tmp_path):
+    import shutil
+
+    from app import store
+
+    for table, row in (("suggestions", {"kind": "new", "name": "Chair yoga", "created_at": "2026-11-26"}),
+                       ("traders", {"id": "a-plumber", "name": "A Plumber", "created_at": "2026-11-26",
+                                    "updated_at": "2026-11-26"})):
+        db_path = tmp_path / f"{table}.db"
+        shutil.copy(built_db[0], db_path)
+        db = store.connect(db_path)
+        with store.transaction(db):
+            store.insert_row(db, table, row)
+        db.conn.close()
+        result = CliRunner().invoke(cli, ["build", "--db", str(db_path)])
+        assert result.exit_code == 2 and "would wipe" in result.output, table
+        assert sqlite_utils.Database(db_path)[table].count == 1

@@ -5,6 +5,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import time
 
 import pytest
 import sqlite_utils
@@ -14,7 +15,7 @@ from conftest import write_csv as write_csv_rows
 from app import store
 from app.cli import cli
 from app.assets import neutralise, unneutralise
-from app.edits import save_asset
+from app.edits import ConflictError, save_asset
 from app.exchange import export_rows, write_csv
 from app.pipeline import build
 from app.users import User
@@ -213,3 +214,49 @@ def test_importing_a_private_listing_with_its_postcode_in_its_id(live_db, tmp_pa
     again = plan_import(db, area, path)  # the same spreadsheet again: the listing is found, not added twice
     assert not again.new and [asset_id for _, asset_id in again.unchanged] == [new_id]
     db.conn.close()
+
+
+def test_restore_while_connectors_save_loses_no_acknowledged_edit(live_db, tmp_path, area):
+    from app.edits import form_values, wards_frame, workspace_asset
+
+    backup_file = store.backup(live_db, tmp_path / "backup.db")
+    listings = ["belgrave-library", "listening-bench-evington", "the-brite-centre"]
+    wards = wards_frame(store.connect(live_db))
+    acknowledged, stop = [], threading.Event()  # (value, started at, acknowledged at)
+
+    def keep_saving(asset_id):
+        # One long-lived connection per writer, like a busy server thread.
+        conn = store.connect(live_db)
+        i = 0
+        while not stop.is_set():
+            started = time.monotonic()
+            current = workspace_asset(conn, asset_id)
+            value = f"{asset_id} edit {i}"
+            try:
+                save_asset(conn, area, ASHA, {**form_values(current), "cost": value}, asset_id, wards=wards)
+            except ConflictError:  # read before the restore, written after: refused, never acknowledged
+                continue
+            finally:
+                i += 1
+            acknowledged.append((value, started, time.monotonic()))
+        conn.conn.close()
+
+    writers = [threading.Thread(target=keep_saving, args=(a,)) for a in listings]
+    for writer in writers:
+        writer.start()
+    time.sleep(1)
+    store.restore(backup_file, live_db)
+    restored_at = time.monotonic()
+    time.sleep(1)
+    stop.set()
+    for writer in writers:
+        writer.join()
+    present = {r[0] for r in sqlite3.connect(live_db).execute("select new_value from changes where field = 'cost'")}
+    kept = {r[0] for r in sqlite3.connect(tmp_path / "live-before-restore.db").execute(
+        "select new_value from changes where field = 'cost'")}
+    after = [v for v, started, _ in acknowledged if started > restored_at]
+    assert len(after) > 5 and len(acknowledged) - len(after) > 5, "the writers kept writing around the restore"
+    assert [v for v in after if v not in present] == []
+    # A restore replaces edits made before it on purpose; they are in the kept copy. None vanishes.
+    assert [v for v, _, _ in acknowledged if v not in present | kept] == []
+    print(f"acknowledged {len(acknowledged)}, after the restore {len(after)}, all present")

@@ -120,3 +120,212 @@ def test_web_upload_preview_and_apply(live_db, tmp_path):
     assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
     history = client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
     assert "import of edited.csv" in history and "Asha" in history
+
+
+def dump(db_path):
+    """Everything an import can change, in a comparable form."""
+    db = sqlite_utils.Database(db_path)
+    return ([tuple(r) for r in db.execute("select * from assets order by id")],
+            [tuple(r) for r in db.execute("select * from changes order by id")])
+
+
+def test_a_bad_status_is_rejected_in_the_preview_and_never_written(live_db, tmp_path, area):
+    header, rows = exported(live_db, tmp_path)
+    library = next(r for r in rows if r["id"] == "belgrave-library")
+    library["status"], library["cost"] = "shut for good", "Free"
+    bench = next(r for r in rows if r["id"] == "listening-bench-evington")
+    bench["status"] = "temporarily_closed"
+    sheet = write(tmp_path / "statuses.csv", header, rows)
+    db = store.connect(live_db)
+    plan = plan_import(db, area, sheet)
+    assert [c.asset_id for _, c, _ in plan.changed] == ["listening-bench-evington"]
+    [(_, reason)] = plan.rejected
+    assert "status: 'shut for good' is not one of: open, temporarily_closed, closed, hidden, deleted" in reason
+    apply_import(db, area, CONNECTOR, sheet, plan.digest)
+    after = sqlite_utils.Database(live_db)["assets"]
+    assert (after.get("belgrave-library")["status"], after.get("belgrave-library")["cost"]) == ("open", "")
+    assert after.get("listening-bench-evington")["status"] == "temporarily_closed"
+
+
+def test_an_apply_that_fails_half_way_writes_nothing(live_db, tmp_path, area, monkeypatch):
+    from app import exchange
+    sheet, _ = a_connectors_sheet(live_db, tmp_path)
+    db = store.connect(live_db)
+    plan = plan_import(db, area, sheet)
+    before = dump(live_db)
+    real_save, calls = exchange.save_asset, []
+
+    def second_save_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise exchange.ConflictError(99, [])
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(exchange, "save_asset", second_save_fails)
+    try:
+        apply_import(db, area, CONNECTOR, sheet, plan.digest)
+    except exchange.ImportRefused as exc:
+        assert "nothing was imported" in str(exc)
+    else:
+        raise AssertionError("the apply should have been refused")
+    assert len(calls) == 2  # the first row had been saved before the second failed
+    assert dump(live_db) == before
+
+
+CHILD = """
+import sys
+from app import exchange, store
+from app.config import load_area
+from app.users import User
+
+db, area = store.connect(sys.argv[1]), load_area()
+plan = exchange.plan_import(db, area, sys.argv[2])
+real_save, saved = exchange.save_asset, []
+
+def counting(*args, **kwargs):
+    result = real_save(*args, **kwargs)
+    saved.append(1)
+    if len(saved) == 100:
+        print("mid-apply", flush=True)
+    return result
+
+exchange.save_asset = counting
+exchange.apply_import(db, area, User(1, "Asha", "connector"), sys.argv[2], plan.digest)
+print("finished", flush=True)
+"""
+
+
+def test_a_killed_apply_leaves_the_database_exactly_as_before(live_db, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from app.config import PROJECT_ROOT
+
+    postcodes = [r[0] for r in sqlite_utils.Database(live_db).execute(
+        "select postcode from postcodes where ward_code is not null order by postcode limit 600")]
+    sheet = write(tmp_path / "big.csv", ["name", "category", "postcode", "source"],
+                  [{"name": f"Coffee morning {i}", "category": "group_activity", "postcode": p, "source": "poster"}
+                   for i, p in enumerate(postcodes)])
+    before = dump(live_db)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(live_db), str(sheet)], cwd=PROJECT_ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "mid-apply"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL and "finished" not in child.stdout.read()
+    assert dump(live_db) == before
+
+
+def upload(client, sheet_bytes, name="edited.csv"):
+    return client.post("/workspace/import", headers={"Origin": ORIGIN}, content_type="multipart/form-data",
+                       data={"csrf_token": token(client, "/workspace/import"), "file": (io.BytesIO(sheet_bytes), name)})
+
+
+def workspace_app(live_db, instance, **config):
+    import os
+    os.environ["ASSETMAP_INSTANCE"] = str(instance)
+    try:
+        return create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "NOW": NOW,
+                           "SESSION_COOKIE_SECURE": False, **config})
+    finally:
+        del os.environ["ASSETMAP_INSTANCE"]
+
+
+def mode(path):
+    import stat
+    return oct(stat.S_IMODE(path.stat().st_mode))
+
+
+def test_a_file_over_the_size_limit_gets_a_clear_page(live_db, tmp_path):
+    app = workspace_app(live_db, tmp_path / "instance", SECRET_KEY="test only", MAX_CONTENT_LENGTH=20_000)
+    client = app.test_client()
+    sign_in(client)
+    assert "(up to 20 KB)" in client.get("/workspace/import").get_data(as_text=True)
+    response = upload(client, b"name,category,postcode\n" + b"Lunch club,group_activity,LE5 5AA\n" * 1000)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "The file is too large" in html and "Files can be up to 20 KB" in html and "Nothing was uploaded" in html
+    assert list((tmp_path / "instance" / "uploads").glob("*")) == []
+    assert create_app({"TESTING": True, "DATABASE": str(live_db), "SECRET_KEY": "x"}).config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+
+
+def test_uploads_are_private_and_deleted_after_cancel_or_apply(live_db, tmp_path):
+    import os
+    old_umask = os.umask(0o022)  # the usual default, which would make files readable by everyone
+    try:
+        instance = tmp_path / "instance"
+        app = workspace_app(live_db, instance, SECRET_KEY="test only")
+        client = app.test_client()
+        sign_in(client)
+        sheet, _ = a_connectors_sheet(live_db, tmp_path)
+        html = upload(client, sheet.read_bytes()).get_data(as_text=True)
+        uploads = instance / "uploads"
+        files = sorted(uploads.iterdir())
+        assert len(files) == 2 and {mode(f) for f in files} == {"0o600"} and mode(uploads) == "0o700"
+        cancel = re.search(r'action="(/workspace/import/[0-9a-f]+/cancel)"', html).group(1)
+        response = client.post(cancel, headers={"Origin": ORIGIN}, data={"csrf_token": token(client, "/workspace/")})
+        assert response.status_code == 200 and "the uploaded file has been deleted" in response.get_data(as_text=True)
+        assert list(uploads.iterdir()) == []
+        assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == ""
+        html = upload(client, sheet.read_bytes()).get_data(as_text=True)
+        action = re.search(r'action="(/workspace/import/[0-9a-f]+)"', html).group(1)
+        digest = re.search(r'name="digest" value="([0-9a-f]+)"', html).group(1)
+        done = client.post(action, headers={"Origin": ORIGIN},
+                           data={"csrf_token": token(client, "/workspace/"), "digest": digest})
+        assert done.status_code == 200 and list(uploads.iterdir()) == []
+        bad = upload(client, b"\xff\xfe not utf-8", "bad.csv")
+        assert bad.status_code == 400 and list(uploads.iterdir()) == []
+    finally:
+        os.umask(old_umask)
+
+
+def test_instance_database_backups_and_key_are_private(tmp_path, area, monkeypatch):
+    import os
+
+    from app.pipeline import build
+    old_umask = os.umask(0o022)
+    try:
+        instance = tmp_path / "instance"
+        monkeypatch.setenv("ASSETMAP_INSTANCE", str(instance))
+        app = create_app({"TESTING": True, "DATABASE": str(instance / "assetmap.db")})
+        assert mode(instance) == "0o700" and mode(instance / "secret_key") == "0o600"
+        db_path = build(area, instance / "assetmap.db") and instance / "assetmap.db"
+        assert mode(db_path) == "0o600"
+        db = store.connect(db_path)
+        store.ensure_live_tables(db)
+        save_asset(db, area, CONNECTOR, {"name": "Knit and natter", "category": "group_activity",
+                                         "postcode": "LE5 5AA", "source": "poster"})
+        assert mode(db_path.with_name("assetmap.db-wal")) == "0o600"
+        result = CliRunner().invoke(cli, ["backup", "--db", str(db_path)])
+        assert result.exit_code == 0, result.output
+        [backup_file] = (instance / "backups").iterdir()
+        assert mode(instance / "backups") == "0o700" and mode(backup_file) == "0o600"
+        store.restore(backup_file, db_path)
+        assert mode(instance / "assetmap-before-restore.db") == "0o600" and mode(db_path) == "0o600"
+        assert app.config["SECRET_KEY"]
+    finally:
+        os.umask(old_umask)
+
+
+BENCH_ROW = {"id": "listening-bench-evington", "name": "The listening bench(es)", "category": "listening_bench",
+             "postcode": "LE5 6AA"}
+
+
+def test_a_ward_only_listing_given_a_postcode_by_a_file_gets_its_place(live_db, tmp_path, area):
+    db = store.connect(live_db)
+    sheet = write(tmp_path / "placed.csv", list(BENCH_ROW), [BENCH_ROW])
+    apply_import(db, area, CONNECTOR, sheet, plan_import(db, area, sheet).digest)
+    bench = sqlite_utils.Database(live_db)["assets"].get("listening-bench-evington")
+    assert (bench["location_precision"], bench["postcode"]) == ("postcode", "LE5 6AA") and bench["lat"]
+
+
+def test_a_file_that_says_ward_keeps_a_listing_ward_only(live_db, tmp_path, area):
+    db = store.connect(live_db)
+    sheet = write(tmp_path / "kept.csv", [*BENCH_ROW, "location_precision"], [{**BENCH_ROW, "location_precision": "ward"}])
+    apply_import(db, area, CONNECTOR, sheet, plan_import(db, area, sheet).digest)
+    bench = sqlite_utils.Database(live_db)["assets"].get("listening-bench-evington")
+    assert (bench["location_precision"], bench["postcode"], bench["lat"]) == ("ward", "LE5 6AA", None)

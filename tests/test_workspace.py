@@ -325,3 +325,101 @@ def test_edit_form_says_which_weeks_an_every_other_week_schedule_was_taken_to_me
     public = client.get("/assets/belgrave-library").get_data(as_text=True)
     assert "Every other Thursday, 2pm to 3pm, from 3 December 2026" in public
     assert "<dt>Next on</dt><dd>Thursday 3 December, 2pm to 3pm</dd>" in public
+
+
+def ward_postcodes(app, ward_name, n=2):
+    db = sqlite_utils.Database(app.config["DATABASE"])
+    return [r[0] for r in db.execute("select postcode from postcodes join wards using (ward_code) "
+                                     "where ward_name = ? order by postcode limit ?", [ward_name, n])]
+
+
+def test_a_ward_only_listing_given_a_postcode_gets_its_pin_and_walking_times(client, app):
+    sign_in(client)
+    place, near = ward_postcodes(app, "Evington")
+    html = client.get("/workspace/assets/listening-bench-evington").get_data(as_text=True)
+    form = edit_form(client, "listening-bench-evington")
+    # What the browser sends: the hidden field the form carries for a ward-only listing.
+    form["location_precision"] = re.search(r'name="location_precision" value="([^"]*)"', html).group(1)
+    assert form["location_precision"] == "ward"
+    form.update(address="Evington Library, Evington Lane", postcode=place)
+    assert client.post("/workspace/assets/listening-bench-evington", data=form,
+                       headers={"Origin": ORIGIN}).status_code == 302
+    public = client.get("/assets/listening-bench-evington").get_data(as_text=True)
+    assert "Somewhere in Evington ward" not in public and "Evington Lane" in public and place in public
+    api = client.get("/api/assets/listening-bench-evington").get_json()
+    assert api["lat"] and api["lon"] and api["location_precision"] == "postcode"
+    nearby = client.get(f"/api/assets?near={near}&radius=3000&category=listening_bench").get_json()["assets"]
+    found = next(a for a in nearby if a["id"] == "listening-bench-evington")
+    assert found["walk_minutes"] is not None and found["distance_m"] < 3000
+    history = client.get("/workspace/assets/listening-bench-evington/history").get_data(as_text=True)
+    assert f"<td>postcode</td><td></td><td>{place}</td>" in history
+    assert "<td>location_precision</td><td>ward</td><td></td>" in history
+
+
+def test_a_ward_only_listing_can_keep_its_ward_on_purpose(client, app):
+    sign_in(client)
+    place, _ = ward_postcodes(app, "Evington")
+    form = edit_form(client, "listening-bench-evington")
+    form.update(location_precision="ward", keep_ward="1", postcode=place)
+    assert client.post("/workspace/assets/listening-bench-evington", data=form,
+                       headers={"Origin": ORIGIN}).status_code == 302
+    assert "Somewhere in Evington ward" in client.get("/assets/listening-bench-evington").get_data(as_text=True)
+    assert client.get("/api/assets/listening-bench-evington").get_json()["lat"] is None
+
+
+def test_history_restores_the_original_after_one_edit(client):
+    sign_in(client)
+    built = client.get("/assets/belgrave-library").get_data(as_text=True)
+    form = edit_form(client, "belgrave-library")
+    form.update(cost="£5 a session", description="Changed by mistake")
+    client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN})
+    history = client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
+    assert "Restore the original" in history
+    response = post(client, "/workspace/assets/belgrave-library/restore/0", {},
+                    page="/workspace/assets/belgrave-library/history")
+    assert response.status_code == 302
+    public = client.get("/assets/belgrave-library").get_data(as_text=True)
+    assert "£5 a session" not in public and "Changed by mistake" not in public
+    assert public == built
+    assert "restored the original version" in client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
+
+
+def test_a_deleted_listing_offers_no_edit_or_check(app):
+    admin = app.test_client()
+    sign_in(admin, "Admin", "admin password here")
+    form = edit_form(admin, "belgrave-library")
+    post(admin, "/workspace/assets/belgrave-library/status", {"status": "deleted"}, page="/workspace/")
+    form["csrf_token"] = token(admin, "/workspace/")
+    form["version"] = str(int(form["version"]) + 1)
+    form["cost"] = "Free"
+    response = admin.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN})
+    assert response.status_code == 400 and "this listing is deleted" in response.get_data(as_text=True)
+    response = post(admin, "/workspace/assets/belgrave-library/verify", {}, page="/workspace/")
+    assert response.status_code == 403 and "deleted" in response.get_data(as_text=True)
+    page = admin.get("/workspace/assets/belgrave-library").get_data(as_text=True)
+    assert "Still running, details correct" not in page
+    row = sqlite_utils.Database(app.config["DATABASE"])["assets"].get("belgrave-library")
+    assert (row["cost"], row["last_verified"]) == ("", "")
+
+
+def test_a_save_during_a_long_restore_is_refused_plainly_not_lost(client, app, monkeypatch):
+    import os
+
+    from app import store
+    sign_in(client)
+    form = edit_form(client, "belgrave-library")
+    form["cost"] = "Free"
+    monkeypatch.setattr(store, "RESTORE_WAIT_SECONDS", 0.3)
+    flag = store._restore_flag(app.config["DATABASE"])
+    flag.write_text(str(os.getpid()))  # a restore in this (live) process holds the database
+    try:
+        response = client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN})
+    finally:
+        flag.unlink()
+    assert response.status_code == 503 and "being restored" in response.get_data(as_text=True)
+    assert sqlite_utils.Database(app.config["DATABASE"])["assets"].get("belgrave-library")["cost"] == ""
+    flag.write_text("999999999")  # left by a restore that was killed: ignored
+    try:
+        assert client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN}).status_code == 302
+    finally:
+        flag.unlink()

@@ -14,6 +14,7 @@ from ..cache import LRUCache
 from ..db import database_version
 from ..locate import LocateError, Origin, from_coordinates, from_postcode, from_ward
 from ..search import MAX_RADIUS_M, Found, Query, search
+from ..values import truthy
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TEXT = 200
@@ -129,8 +130,8 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
         origin=origin,
         radius_m=radius,
         day=day,
-        on_date=now.date() if args.get("today") in ("1", "on", "true", "yes") else None,
-        free=args.get("free") in ("1", "on", "true", "yes"),
+        on_date=now.date() if truthy(args.get("today")) else None,
+        free=truthy(args.get("free")),
         access=tuple(a for a in (_CONTROL.sub(" ", a).strip() for a in args.getlist("access")) if a)[:10],
         language=text("language") or None,
     )

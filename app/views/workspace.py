@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.utils import secure_filename
 
-from .. import suggestions
+from .. import store, suggestions
 from ..assets import CATEGORIES, CsvFileError
 from ..db import get_write_db
 from ..edits import (
@@ -16,6 +16,7 @@ from ..edits import (
     ConflictError,
     EditError,
     form_values,
+    has_original,
     history,
     likely_duplicates,
     note_change,
@@ -34,6 +35,12 @@ from .filters import local_now
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
 STALE_DAYS = {"six_months": 183, "a_year": 365}
+
+
+@bp.app_errorhandler(store.Unavailable)
+def restoring(error):
+    """Say plainly that nothing was saved while a long restore runs (writes wait a minute first)."""
+    return render_template("workspace/message.html", title="Not saved yet", message=str(error)), 503
 
 
 def _today() -> date:
@@ -214,8 +221,10 @@ def verify_asset(asset_id: str):
     db = get_write_db()
     try:
         verify(db, g.user, asset_id, _today(), request.form.get("note", ""))
-    except EditError:
-        abort(404)
+    except EditError as exc:
+        if workspace_asset(db, asset_id) is None:
+            abort(404)
+        return render_template("workspace/message.html", title="Not checked", message=str(exc)), 403
     return redirect(workspace_target(request.form.get("back"),
                                      url_for("workspace.edit_asset", asset_id=asset_id, saved=1)))
 
@@ -227,7 +236,8 @@ def asset_history(asset_id: str):
     current = workspace_asset(db, asset_id)
     if current is None:
         abort(404)
-    return render_template("workspace/history.html", asset=current, entries=history(db, asset_id))
+    entries = history(db, asset_id)
+    return render_template("workspace/history.html", asset=current, entries=entries, original=has_original(entries))
 
 
 @bp.post("/assets/<asset_id>/restore/<int:change_set>")
@@ -269,9 +279,30 @@ def users():
 
 
 def _uploads() -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(exist_ok=True)
-    return folder
+    return store.private_dir(Path(current_app.instance_path) / "uploads")
+
+
+def _discard(token: str) -> None:
+    for suffix in (".csv", ".name"):
+        (_uploads() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+@bp.app_template_filter("file_size")
+def file_size(size: int) -> str:
+    """Say a number of bytes the way people read it: 20 KB, 5 MB."""
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{round(size / 1024 / 1024, 1):g} MB"
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    """Say how big a file may be, instead of a bare error."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return render_template("workspace/message.html", title="The file is too large",
+                           message=f"Files can be up to {file_size(limit)}. Nothing was uploaded. "
+                                   "Split the spreadsheet into smaller files, or ask an admin to raise "
+                                   "ASSETMAP_MAX_CONTENT_LENGTH."), 413
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -286,17 +317,28 @@ def import_upload():
         else:
             token = secrets.token_hex(12)
             path = _uploads() / f"{token}.csv"
-            upload.save(path)
+            upload.save(store.private_file(path))
             # The name the connector gave the file is what the history should say.
             name = secure_filename(upload.filename) or "upload.csv"
-            (_uploads() / f"{token}.name").write_text(name)
+            store.private_file(_uploads() / f"{token}.name").write_text(name)
             try:
                 plan = plan_import(get_write_db(), current_app.config["AREA"], path, _today(), name)
             except CsvFileError as exc:
                 error = str(exc)
-                path.unlink(missing_ok=True)
+                _discard(token)
                 token = None
     return render_template("workspace/import.html", plan=plan, token=token, error=error), 400 if error else 200
+
+
+@bp.post("/import/<token>/cancel")
+@sign_in_required
+def import_cancel(token: str):
+    """Forget an uploaded file without importing it."""
+    if not token.isalnum():
+        abort(404)
+    _discard(token)
+    return render_template("workspace/message.html", title="Import cancelled",
+                           message="Nothing was imported, and the uploaded file has been deleted.")
 
 
 @bp.post("/import/<token>")
@@ -314,7 +356,6 @@ def import_apply(token: str):
                             request.form.get("overwrite") == "1", _today(), name)
     except ImportRefused as exc:
         return render_template("workspace/message.html", title="Not imported", message=str(exc)), 409
-    path.unlink(missing_ok=True)
-    name_file.unlink(missing_ok=True)
+    _discard(token)
     return render_template("workspace/message.html", title="Imported",
                            message=f"{plan.summary()}. Each change is in the listings' history.")
