@@ -34,7 +34,7 @@ from .edits import (
     wards_frame,
 )
 from .pipeline import prepare_many
-from .store import transaction
+from .store import PUBLIC_STATUSES, transaction
 from .users import User
 
 EXPORT_EXTRA = ("status", "private_address")

@@ -161,17 +161,17 @@ def with_private_home(tmp_path, area):
     return db
 
 
-def test_a_private_home_gets_no_distance_and_no_place_in_the_nearest_first_order(with_private_home):
+def test_a_private_home_gets_no_distance_and_no_place_in_the_nearest_first_order(with_private_home, area):
     db = with_private_home
     for postcode in ("LE5 5AA", "LE5 5AB", "LE4 6JD"):
-        near = search(db, Query(origin=from_postcode(db, postcode)), THURSDAY_9AM)
+        near = search(db, Query(origin=from_postcode(db, postcode, area)), THURSDAY_9AM)
         assert "home-group" not in ids(near) and "far-home" not in ids(near)
         assert all(r.distance_m is None and r.walk_minutes is None for r in near.ward_only)
-    spinney = search(db, Query(origin=from_postcode(db, "LE5 5AA")), THURSDAY_9AM)
+    spinney = search(db, Query(origin=from_postcode(db, "LE5 5AA", area)), THURSDAY_9AM)
     assert [r.asset["id"] for r in spinney.ward_only] == ["home-group"]  # with the ward-level listings
     assert spinney.ward_only[0].asset["lat"] is None
     # Within a radius or not, a private home is listed (or not) the same way: the radius says nothing.
-    tight = search(db, Query(origin=from_postcode(db, "LE5 5AA"), radius_m=1), THURSDAY_9AM)
+    tight = search(db, Query(origin=from_postcode(db, "LE5 5AA", area), radius_m=1), THURSDAY_9AM)
     assert [r.asset["id"] for r in tight.ward_only] == ["home-group"]
 
 

@@ -335,7 +335,7 @@ def test_how_far_cannot_be_triangulated_to_a_traders_base(client, db):
     for postcode in searches:
         html = client.get("/traders/", query_string={"postcode": postcode, "sort": "nearest"}).get_data(as_text=True)
         for i, base in enumerate(bases):
-            block = html.split(f">Target {i}</a>", 1)[1].split("</dl>", 1)[0]
+            block = html.split(f">Target {i}</bdi></a>", 1)[1].split("</dl>", 1)[0]
             how_far = re.search(r"<dt>How far[^<]*</dt><dd>([^<]*)</dd>", block)
             answers[base][postcode] = how_far.group(1) if how_far else ""
     for base in bases:
