@@ -8,12 +8,12 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import PROJECT_ROOT, area_file_from_env, load_area
+from app.config import PROJECT_ROOT, area_file_from_env, load_area
 
 
 def _instance_secret(instance: Path) -> str:
     """The key that signs sign-in sessions: made once per installation, kept out of the repo."""
-    from .store import private_file
+    from app.store.connection import private_file
 
     path = instance / "secret_key"
     if not path.exists():
@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
         app.config.from_mapping(test_config)
     app.json.sort_keys = False  # keep fields in the order the API documents them
     # The database, its backups, uploads and the secret key live here: this account's eyes only.
-    from .store import private_dir
+    from app.store.connection import private_dir
 
     private_dir(app.instance_path)
     if not app.config.get("SECRET_KEY"):
@@ -64,9 +64,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from . import compress, csrf, db, headers, i18n, limits
-    from .views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
-    from .wards import slugify
+    from app.places.wards import slugify
+    from app.views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
+    from app.web import compress, csrf, db, headers, i18n, limits
 
     db.init_app(app)
     i18n.init_app(app)
@@ -84,7 +84,7 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     app.register_blueprint(workspace.bp)
     app.register_blueprint(trader_workspace.bp)
     app.add_template_filter(slugify, "ward_slug")
-    from .traders import SCHEMES
+    from app.traders.directory import SCHEMES
 
     app.add_template_filter(lambda scheme: SCHEMES.get(scheme, scheme), "scheme_name")
     app.add_template_global(app.config["TILE_CREDIT"], "tile_credit")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import sqlite_utils
 from flask import current_app, has_app_context
 
-from .store import transaction
+from app.store.connection import transaction
 
 # (events, window in seconds) for each bucket. Residents' forms count per address and per form:
 # generous, because a library's public computers share one address, and a report of a problem

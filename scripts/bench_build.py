@@ -30,11 +30,11 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.assets import CATEGORIES  # noqa: E402
+from app.assets.pipeline import build  # noqa: E402
+from app.assets.record import CATEGORIES  # noqa: E402
 from app.config import load_area  # noqa: E402
-from app.geocode import BNG, area_postcodes  # noqa: E402
-from app.pipeline import build  # noqa: E402
-from app.wards import load_wards  # noqa: E402
+from app.places.geocode import BNG, area_postcodes  # noqa: E402
+from app.places.wards import load_wards  # noqa: E402
 
 HEADER = ["id", "name", "category", "description", "postcode", "schedule", "source", "source_date"]
 

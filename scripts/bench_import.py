@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_build import write_assets  # noqa: E402
 
-from app import store  # noqa: E402
+from app.accounts import User  # noqa: E402
+from app.assets.exchange import apply_import, plan_import  # noqa: E402
+from app.assets.pipeline import build  # noqa: E402
 from app.config import load_area  # noqa: E402
-from app.exchange import apply_import, plan_import  # noqa: E402
-from app.pipeline import build  # noqa: E402
-from app.users import User  # noqa: E402
+from app.store import connection as store  # noqa: E402
 
 
 @click.command()

@@ -37,9 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import best_of, write_assets  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.assets.pipeline import build  # noqa: E402
 from app.config import load_area  # noqa: E402
-from app.pipeline import build  # noqa: E402
-from app.views import api, filters  # noqa: E402
+from app.views import api  # noqa: E402
+from app.web import filters  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 # The sandbox has no network: fail other hosts' look-ups at once instead of waiting on DNS.

@@ -17,7 +17,7 @@ import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.wards import WardFileError, check_wards, normalise_ward_file, write_wards  # noqa: E402
+from app.places.wards import WardFileError, check_wards, normalise_ward_file, write_wards  # noqa: E402
 
 
 @click.command(help=__doc__)

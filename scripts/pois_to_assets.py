@@ -21,7 +21,7 @@ import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.wards import slugify  # noqa: E402
+from app.places.wards import slugify  # noqa: E402
 
 CENTRE = re.compile(r"^(?P<centre>[^,]*\b(?:Centre|Center)\b[^,]*),")
 

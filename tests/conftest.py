@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from app import create_app
+from app.assets.pipeline import build
 from app.config import PROJECT_ROOT, load_area
-from app.pipeline import build
 
 TEST_DATA = Path(__file__).parent / "data"
 PROJECT_INSTANCE = PROJECT_ROOT / "instance"
@@ -112,8 +112,8 @@ def square_wards():
 @pytest.fixture
 def live_db(built_db, tmp_path):
     """A copy of the built database made live, with connectors Asha and Ben and an admin."""
-    from app import store
-    from app.users import add_user
+    from app.accounts import add_user
+    from app.store import connection as store
 
     db_path = tmp_path / "live.db"
     shutil.copy(built_db[0], db_path)
@@ -129,7 +129,7 @@ def live_db(built_db, tmp_path):
 @pytest.fixture
 def other_area(tmp_path, square_wards):
     """A made-up council, Testshire: its own wards, one asset, and an area.toml naming them."""
-    from app.wards import write_wards
+    from app.places.wards import write_wards
 
     wards = square_wards.to_crs("EPSG:4326")
     wards["lad_code"], wards["lad_name"] = "E06000099", "Testshire"

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from app.assets import CATEGORIES, category_slug, parse_asset_csv, validate_row
+from app.assets.record import CATEGORIES, category_slug, parse_asset_csv, validate_row
 
 TODAY = date(2026, 11, 26)
 

@@ -57,7 +57,7 @@ def rlo_client(tmp_path, area):
     from conftest import write_csv
 
     from app import create_app
-    from app.pipeline import build
+    from app.assets.pipeline import build
 
     rows = [{"id": "flipped", "name": f"Lunch club {RLO}eerf", "description": f"Tea {RLO}and cake",
              "category": "group_activity", "postcode": "LE5 5AA", "cost": f"{RLO}5£", "source": "test"}]

@@ -12,13 +12,13 @@ import sqlite_utils
 from click.testing import CliRunner
 from conftest import write_csv as write_csv_rows
 
-from app import store
-from app.cli import cli
-from app.assets import neutralise, unneutralise
-from app.edits import ConflictError, save_asset
-from app.exchange import export_rows, write_csv
-from app.pipeline import build
-from app.users import User
+from app.accounts import User
+from app.assets.edits import ConflictError, save_asset
+from app.assets.exchange import export_rows, write_csv
+from app.assets.pipeline import build
+from app.assets.record import neutralise, unneutralise
+from app.cli.commands import cli
+from app.store import connection as store
 
 ASHA = User(1, "Asha", "connector")
 
@@ -108,7 +108,7 @@ def test_export_leaves_out_private_addresses_and_neutralises_formulas(live_db, t
 
 
 def test_export_leaves_out_hidden_closed_and_deleted_listings_unless_asked(live_db, tmp_path):
-    from app.edits import set_status
+    from app.assets.edits import set_status
 
     db = store.connect(live_db)
     for asset_id, status in (("belgrave-library", "hidden"), ("highfields-library", "closed"),
@@ -184,7 +184,7 @@ def test_restore_refuses_a_broken_backup(tmp_path, built_db):
 
 
 def test_a_save_and_its_history_are_one_transaction(live_db, area, monkeypatch):
-    import app.edits as edits
+    import app.assets.edits as edits
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -200,7 +200,7 @@ def test_a_save_and_its_history_are_one_transaction(live_db, area, monkeypatch):
 def test_importing_a_private_listing_with_its_postcode_in_its_id(live_db, tmp_path, area):
     from conftest import write_csv as write_rows
 
-    from app.exchange import apply_import, plan_import
+    from app.assets.exchange import apply_import, plan_import
 
     path = write_rows(tmp_path / "in.csv", [{"id": "knit-le5-5aa", "name": "Knit at home", "category": "group_activity",
                                             "postcode": "LE5 5AA", "source": "host", "private_address": "1",
@@ -217,7 +217,7 @@ def test_importing_a_private_listing_with_its_postcode_in_its_id(live_db, tmp_pa
 
 
 def test_restore_while_connectors_save_loses_no_acknowledged_edit(live_db, tmp_path, area):
-    from app.edits import form_values, wards_frame, workspace_asset
+    from app.assets.edits import form_values, wards_frame, workspace_asset
 
     backup_file = store.backup(live_db, tmp_path / "backup.db")
     listings = ["belgrave-library", "listening-bench-evington", "the-brite-centre"]

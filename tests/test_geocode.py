@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from app.geocode import (
+from app.places.geocode import (
     InvalidPostcode,
     PostcodeDirectory,
     bng_to_wgs84,

@@ -2,7 +2,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from app.config import PROJECT_ROOT
-from app.i18n import LANGUAGES, TRANSLATIONS
+from app.web.i18n import LANGUAGES, TRANSLATIONS
 
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]

@@ -7,11 +7,12 @@ import sqlite_utils
 from click.testing import CliRunner
 from test_workspace import NOW, ORIGIN, sign_in, token
 
-from app import create_app, store
-from app.cli import cli
-from app.edits import save_asset
-from app.exchange import apply_import, plan_import
-from app.users import User
+from app import create_app
+from app.accounts import User
+from app.assets.edits import save_asset
+from app.assets.exchange import apply_import, plan_import
+from app.cli.commands import cli
+from app.store import connection as store
 
 CONNECTOR = User(1, "Asha", "connector")
 
@@ -69,7 +70,7 @@ def test_a_newer_web_edit_is_not_overwritten_silently(live_db, tmp_path, area):
     sheet, _ = a_connectors_sheet(live_db, tmp_path)
     db = store.connect(live_db)
     values = dict(next(iter(db.query("select * from assets where id = 'belgrave-library'"))))
-    from app.edits import form_values
+    from app.assets.edits import form_values
     save_asset(db, area, CONNECTOR, {**form_values(values), "cost": "£1"}, "belgrave-library", note="rang them")
     plan = plan_import(db, area, sheet)
     [(_, change, _)] = plan.changed
@@ -148,7 +149,7 @@ def test_a_bad_status_is_rejected_in_the_preview_and_never_written(live_db, tmp_
 
 
 def test_an_apply_that_fails_half_way_writes_nothing(live_db, tmp_path, area, monkeypatch):
-    from app import exchange
+    from app.assets import exchange
     sheet, _ = a_connectors_sheet(live_db, tmp_path)
     db = store.connect(live_db)
     plan = plan_import(db, area, sheet)
@@ -174,9 +175,10 @@ def test_an_apply_that_fails_half_way_writes_nothing(live_db, tmp_path, area, mo
 
 CHILD = """
 import sys
-from app import exchange, store
+from app.assets import exchange
+from app.store import connection as store
 from app.config import load_area
-from app.users import User
+from app.accounts import User
 
 db, area = store.connect(sys.argv[1]), load_area()
 plan = exchange.plan_import(db, area, sys.argv[2])
@@ -286,7 +288,7 @@ def test_uploads_are_private_and_deleted_after_cancel_or_apply(live_db, tmp_path
 def test_instance_database_backups_and_key_are_private(tmp_path, area, monkeypatch):
     import os
 
-    from app.pipeline import build
+    from app.assets.pipeline import build
     old_umask = os.umask(0o022)
     try:
         instance = tmp_path / "instance"

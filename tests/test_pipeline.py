@@ -12,9 +12,9 @@ import pytest
 import sqlite_utils
 from conftest import TEST_DATA, write_csv
 
-from app import store
-from app.assets import CsvFileError
-from app.pipeline import build
+from app.assets.pipeline import build
+from app.assets.record import CsvFileError
+from app.store import connection as store
 
 TODAY = date(2026, 11, 26)
 
@@ -189,7 +189,7 @@ def test_a_failed_build_leaves_the_old_database(tmp_path, area, monkeypatch):
 BUILD_IN_CHILD = """
 import sys
 from app.config import load_area
-from app.pipeline import build
+from app.assets.pipeline import build
 build(load_area(), sys.argv[1], sys.argv[2])
 """
 

@@ -3,9 +3,17 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from dateutil.rrule import rrulestr
 
-from app.schedule import (EPOCH, Occurrence, ScheduleError, Session, assumed_weeks, format_schedule,
-                          next_occurrence, occurs_on, parse_schedule)
-
+from app.assets.schedule import (
+    EPOCH,
+    Occurrence,
+    ScheduleError,
+    Session,
+    assumed_weeks,
+    format_schedule,
+    next_occurrence,
+    occurs_on,
+    parse_schedule,
+)
 
 # text as a connector writes it -> canonical text, RFC 5545 RRULE of each session
 PARSE_CASES = [
@@ -254,7 +262,7 @@ def schedules_site(tmp_path_factory, area):
     from conftest import write_csv
 
     from app import create_app
-    from app.pipeline import build
+    from app.assets.pipeline import build
 
     tmp = tmp_path_factory.mktemp("schedules")
     rows = [{"id": asset_id, "name": f"Group {asset_id}", "category": "group_activity", "postcode": "LE4 6JD",

@@ -87,8 +87,8 @@ def test_a_session_ends_eight_hours_after_signing_in_however_busy(app):
 def test_parallel_guesses_check_no_more_passwords_than_the_limit(live_db):
     from concurrent.futures import ThreadPoolExecutor
 
-    from app import store
-    from app.users import UserError, authenticate
+    from app.accounts import UserError, authenticate
+    from app.store import connection as store
 
     def guess(i):
         db = store.connect(live_db)
@@ -220,7 +220,7 @@ class patch_token_clock:
 
         from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-        from app import csrf
+        from app.web import csrf
 
         offset = self.offset
 
@@ -233,7 +233,7 @@ class patch_token_clock:
             __import__("flask").current_app.secret_key, salt="assetmap-form", signer=ShiftedSigner)
 
     def __exit__(self, *exc):
-        from app import csrf
+        from app.web import csrf
         csrf._serializer = self.original
 
 
@@ -362,7 +362,10 @@ def test_hsts_only_over_tls(live_db):
 def test_recommendations_have_their_own_bucket(live_db):
     from test_traders import listed
 
-    from app import ratelimit, store, suggestions, traders
+    from app import ratelimit
+    from app.assets import suggestions
+    from app.store import connection as store
+    from app.traders import directory as traders
 
     db = store.connect(live_db)
     trader_id = listed(db)

@@ -9,8 +9,10 @@ import pytest
 import sqlite_utils
 from test_workspace import NOW, ORIGIN, post, sign_in
 
-from app import create_app, store, traders
-from app.users import User
+from app import create_app
+from app.accounts import User
+from app.store import connection as store
+from app.traders import directory as traders
 
 ASHA = User(1, "Asha", "connector")
 TODAY = NOW.date()
@@ -179,7 +181,7 @@ def test_recommenders_contact_never_appears(client, app, db, tmp_path):
         assert CONTACT not in client.get(url).get_data(as_text=True), url
     from click.testing import CliRunner
 
-    from app.cli import cli
+    from app.cli.commands import cli
     out = tmp_path / "traders.csv"
     CliRunner().invoke(cli, ["traders", "export", "--db", app.config["DATABASE"], "--out", str(out)])
     assert out.exists() and CONTACT not in out.read_text(encoding="utf-8")
@@ -219,7 +221,7 @@ def test_connector_adds_and_lists_a_trader_in_the_workspace(client, db):
 def test_traders_export_and_import_round_trip(db, db_path, tmp_path):
     from click.testing import CliRunner
 
-    from app.cli import cli
+    from app.cli.commands import cli
 
     listed(db, name="=Shah Plumbing")
     out = tmp_path / "traders.csv"
@@ -289,7 +291,7 @@ def _attacker_candidates(db, answers: dict[str, str]) -> np.ndarray:
     The attacker knows how the site works: a figure such as "1.3 km" is the rounded distance from the searched
     postcode to the base; a band ("Under 2 km", "2 to 5 km", "Over 5 km") is measured to the middle of the base's ward.
     """
-    from app.geocode import wgs84_to_bng
+    from app.places.geocode import wgs84_to_bng
 
     rows = db.execute("select p.easting, p.northing, w.centroid_lat, w.centroid_lon from postcodes p "
                       "left join wards w on w.ward_code = p.ward_code where p.easting is not null").fetchall()

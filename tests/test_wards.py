@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import shapely
 
-from app.wards import (
+from app.places.wards import (
     WardFileError,
     assign_wards,
     check_wards,

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from app.schedule import Occurrence, parse_schedule
-from app.wording import category_name, clock, describe_next, describe_session, describe_walk
+from app.assets.schedule import Occurrence, parse_schedule
+from app.web.wording import category_name, clock, describe_next, describe_session, describe_walk
 
 
 @pytest.fixture

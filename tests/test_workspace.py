@@ -8,7 +8,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from app import create_app
-from app.cli import cli
+from app.cli.commands import cli
 
 NOW = datetime(2026, 11, 26, 9, 0)
 ORIGIN = "http://localhost"
@@ -406,7 +406,7 @@ def test_a_deleted_listing_offers_no_edit_or_check(app):
 def test_a_save_during_a_long_restore_is_refused_plainly_not_lost(client, app, monkeypatch):
     import os
 
-    from app import store
+    from app.store import connection as store
     sign_in(client)
     form = edit_form(client, "belgrave-library")
     form["cost"] = "Free"

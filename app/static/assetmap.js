@@ -44,7 +44,7 @@
     var coords = feature.geometry.coordinates; // GeoJSON: lon, lat
     var icon = L.divIcon({
       className: "asset-marker",
-      // symbol and shape are fixed strings from app/maps.py, never residents' text
+      // symbol and shape are fixed strings from app/web/maps.py, never residents' text
       html: "<span class=\"mark " + category.shape + "\" aria-hidden=\"true\"><span>" + category.symbol + "</span></span>",
       iconSize: [34, 34],
       iconAnchor: [17, 17]

@@ -1,1 +1,1 @@
-"""Blueprints: thin views over app.search."""
+"""Blueprints: thin views over the domain packages (assets, traders, accounts)."""

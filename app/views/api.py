@@ -7,20 +7,12 @@ import orjson
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import get_locale
 
-from .. import compress
-from ..cache import LRUCache
-from ..db import database_version, get_db
-from ..search import (
-    get_asset,
-    hydrate,
-    list_wards,
-    points_geojson,
-    result_for,
-    search,
-    wards_geojson,
-)
-from ..wording import describe_session
-from .filters import cached_search, local_now, parse_filters
+from app.assets.search import get_asset, hydrate, list_wards, points_geojson, result_for, search, wards_geojson
+from app.web import compress
+from app.web.cache import LRUCache
+from app.web.db import database_version, get_db
+from app.web.filters import cached_search, local_now, parse_filters
+from app.web.wording import describe_session
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

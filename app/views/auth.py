@@ -18,8 +18,8 @@ from flask import (
     url_for,
 )
 
-from ..db import get_write_db
-from ..users import UserError, authenticate, end_sessions, get_user, session_version
+from app.accounts import UserError, authenticate, end_sessions, get_user, session_version
+from app.web.db import get_write_db
 
 bp = Blueprint("auth", __name__, url_prefix="/workspace")
 

@@ -1,14 +1,11 @@
-"""The residents' pages: search, map, asset, ward and about. Thin: the work is in app.search."""
+"""The residents' pages: search, map, asset, ward and about. Thin: the work is in app.assets.search."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..assets import CATEGORIES
-from ..db import get_db
-from ..i18n import DEFAULT_LANGUAGE
-from ..maps import CATEGORY_MARKS, build_map, latlon
-from ..search import (
+from app.assets.record import CATEGORIES
+from app.assets.search import (
     Query,
     facets,
     get_asset,
@@ -20,15 +17,11 @@ from ..search import (
     result_for,
     search,
 )
-from ..wording import (
-    category_name,
-    day_name,
-    describe_date,
-    describe_next,
-    describe_session,
-    describe_walk,
-)
-from .filters import DAY_CODES, cached_search, local_now, parse_filters
+from app.web.db import get_db
+from app.web.filters import DAY_CODES, cached_search, local_now, parse_filters
+from app.web.i18n import DEFAULT_LANGUAGE
+from app.web.maps import CATEGORY_MARKS, build_map, latlon
+from app.web.wording import category_name, day_name, describe_date, describe_next, describe_session, describe_walk
 
 bp = Blueprint("pages", __name__)
 

@@ -19,11 +19,11 @@ from flask import (
 )
 from flask_babel import gettext
 
-from .. import csrf
-from ..assets import CATEGORIES
-from ..db import get_db, get_write_db
-from ..search import get_asset
-from ..suggestions import LIMITS, SuggestionError, submit
+from app.assets.record import CATEGORIES
+from app.assets.search import get_asset
+from app.assets.suggestions import LIMITS, SuggestionError, submit
+from app.web import csrf
+from app.web.db import get_db, get_write_db
 
 bp = Blueprint("suggest", __name__)
 

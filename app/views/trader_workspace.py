@@ -5,11 +5,12 @@ from datetime import date
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from .. import suggestions, traders
-from ..db import get_write_db
-from .auth import sign_in_required, workspace_target
-from .filters import local_now
-from .traders import rule
+from app.assets import suggestions
+from app.traders import directory as traders
+from app.views.auth import sign_in_required, workspace_target
+from app.views.traders import rule
+from app.web.db import get_write_db
+from app.web.filters import local_now
 
 bp = Blueprint("trader_workspace", __name__, url_prefix="/workspace/traders")
 

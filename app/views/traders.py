@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext
 
-from .. import traders
-from ..db import get_db, get_write_db
-from ..locate import LocateError, from_postcode
-from ..suggestions import LIMITS, SuggestionError, submit
-from .filters import local_now, locate_message
-from .suggest import _message, looks_automatic
+from app.assets.suggestions import LIMITS, SuggestionError, submit
+from app.places.locate import LocateError, from_postcode
+from app.traders import directory as traders
+from app.views.suggest import _message, looks_automatic
+from app.web.db import get_db, get_write_db
+from app.web.filters import local_now, locate_message
 
 bp = Blueprint("traders", __name__, url_prefix="/traders")
 

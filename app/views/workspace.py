@@ -8,10 +8,9 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.utils import secure_filename
 
-from .. import store, suggestions
-from ..assets import CATEGORIES, CsvFileError
-from ..db import get_write_db
-from ..edits import (
+from app.accounts import ROLES, UserError, add_user, deactivate, list_users, set_password, unlock
+from app.assets import suggestions
+from app.assets.edits import (
     STATUSES,
     ConflictError,
     EditError,
@@ -26,11 +25,13 @@ from ..edits import (
     verify,
     workspace_asset,
 )
-from ..exchange import ImportRefused, apply_import, plan_import
-from ..schedule import ScheduleError, assumed_weeks, parse_schedule
-from ..users import ROLES, UserError, add_user, deactivate, list_users, set_password, unlock
-from .auth import admin_required, sign_in_required, workspace_target
-from .filters import local_now
+from app.assets.exchange import ImportRefused, apply_import, plan_import
+from app.assets.record import CATEGORIES, CsvFileError
+from app.assets.schedule import ScheduleError, assumed_weeks, parse_schedule
+from app.store import connection as store
+from app.views.auth import admin_required, sign_in_required, workspace_target
+from app.web.db import get_write_db
+from app.web.filters import local_now
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 

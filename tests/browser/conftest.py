@@ -11,8 +11,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.assets.pipeline import build
 from app.config import PROJECT_ROOT
-from app.pipeline import build
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = PROJECT_ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -67,7 +67,7 @@ PLAIN_HTTP = {"SESSION_COOKIE_SECURE": False}
 
 def live_copy(site_db, folder):
     """A copy of the site's database with the workspace's tables, to change freely."""
-    from app import store
+    from app.store import connection as store
 
     db_path = folder / "live.db"
     shutil.copy(site_db[0], db_path)

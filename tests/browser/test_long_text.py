@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from app.pipeline import build
+from app.assets.pipeline import build
 
 from .conftest import serve_app
 

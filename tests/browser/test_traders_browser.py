@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from app import traders
-from app.users import User
+from app.accounts import User
+from app.traders import directory as traders
 
 from .conftest import SCREENSHOTS, live_copy, run_axe, serve_app
 

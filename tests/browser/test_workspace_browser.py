@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.users import add_user
+from app.accounts import add_user
 
 from .conftest import SCREENSHOTS, live_copy, run_axe, serve_app
 

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from flask import Flask, g, request
 from flask_babel import Babel
 
-TRANSLATIONS = Path(__file__).parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 # Each language the site offers: its name in itself and its writing direction.
 LANGUAGES = {

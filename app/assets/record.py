@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .geocode import InvalidPostcode, in_uk, normalise_postcode
-from .schedule import ScheduleError, assumed_weeks, format_schedule, parse_schedule
+from app.assets.schedule import ScheduleError, assumed_weeks, format_schedule, parse_schedule
+from app.places.geocode import InvalidPostcode, in_uk, normalise_postcode
 
 
 def N_(text: str) -> str:

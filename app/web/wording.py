@@ -6,8 +6,8 @@ from datetime import date, time
 from babel.dates import get_day_names
 from flask_babel import format_date, format_time, get_locale, gettext, ngettext
 
-from .assets import CATEGORIES
-from .schedule import Occurrence, Session, monthday_text
+from app.assets.record import CATEGORIES
+from app.assets.schedule import Occurrence, Session, monthday_text
 
 
 def category_name(slug: str) -> str:

@@ -5,7 +5,7 @@ import os
 
 from flask import Flask, current_app, g
 
-from . import store
+from app.store import connection as store
 
 
 def get_db():
@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
             with store.transaction(db):
                 store.ensure_live_tables(db)
             # Private listings made before their ids were kept free of postcodes get new ones.
-            from .edits import rename_private_ids
+            from app.assets.edits import rename_private_ids
             rename_private_ids(db)
         finally:
             db.conn.close()

@@ -13,10 +13,10 @@ from typing import Mapping, NamedTuple
 
 import sqlite_utils
 
-from .cache import LRUCache
-from .locate import Origin
-from .schedule import Occurrence, Session, next_occurrence, occurs_on
-from .store import FTS_COLUMNS, data_version, decode_asset
+from app.assets.schedule import Occurrence, Session, next_occurrence, occurs_on
+from app.places.locate import Origin
+from app.store.connection import FTS_COLUMNS, data_version, decode_asset
+from app.web.cache import LRUCache
 
 PUBLIC_COLUMNS = (
     "id", "name", "category", "category_label", "description", "address", "postcode", "lat",

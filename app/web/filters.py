@@ -9,12 +9,12 @@ from flask import current_app
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from ..assets import CATEGORIES
-from ..cache import LRUCache
-from ..db import database_version
-from ..locate import LocateError, Origin, from_coordinates, from_postcode, from_ward
-from ..search import MAX_RADIUS_M, Found, Query, search
-from ..values import truthy
+from app.assets.record import CATEGORIES
+from app.assets.search import MAX_RADIUS_M, Found, Query, search
+from app.places.locate import LocateError, Origin, from_coordinates, from_postcode, from_ward
+from app.values import truthy
+from app.web.cache import LRUCache
+from app.web.db import database_version
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TEXT = 200

@@ -20,7 +20,7 @@ import sqlite_utils
 from flask import Flask, abort, current_app, request, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .store import transaction
+from app.store.connection import transaction
 
 MAX_AGE_S = 4 * 60 * 60
 

@@ -6,15 +6,10 @@ from pathlib import Path
 
 import click
 
-from .assets import CATEGORIES, CsvFileError
-from .config import ConfigError, load_area
-from .geocode import (
-    InvalidPostcode,
-    PostcodeDirectory,
-    bng_to_wgs84,
-    normalise_postcode,
-)
-from .wards import WardFileError, assign_wards, load_wards
+from app.assets.record import CATEGORIES, CsvFileError
+from app.config import ConfigError, load_area
+from app.places.geocode import InvalidPostcode, PostcodeDirectory, bng_to_wgs84, normalise_postcode
+from app.places.wards import WardFileError, assign_wards, load_wards
 
 
 def _area(ctx: click.Context):
@@ -25,14 +20,14 @@ def _area(ctx: click.Context):
 
 
 def _default_db() -> Path:
-    from . import create_app
+    from app import create_app
 
     return Path(create_app().config["DATABASE"])
 
 
 def _build_if_missing(area, db_path: Path) -> None:
     """Build the database from the area's data if there is none yet (a fresh install)."""
-    from .pipeline import build as run_build
+    from app.assets.pipeline import build as run_build
 
     if db_path.exists():
         return
@@ -57,7 +52,7 @@ def cli(ctx, area_file):
 
 def _refuse_to_wipe(db_path: Path, fresh: bool) -> None:
     """Stop a build over a live database (exit 2) unless fresh; with fresh, keep a copy first."""
-    from . import store
+    from app.store import connection as store
 
     if not store.has_live_data(db_path):
         return
@@ -88,7 +83,7 @@ def build(ctx, assets_csv, wards_dir, db_path, rejects_path, fresh):
     Exits 1 when any row was rejected (the rest are still imported) and 2 when an input could
     not be read at all, or a live database would be replaced (then it is left as it was).
     """
-    from .pipeline import build as run_build
+    from app.assets.pipeline import build as run_build
 
     area = _area(ctx)
     db_path = Path(db_path or _default_db())
@@ -119,8 +114,8 @@ def users():
 @click.pass_context
 def users_add(ctx, name, role, db_path, password):
     """Create an account, building the database first on a fresh install. Residents never need one."""
-    from . import store
-    from .users import UserError, add_user
+    from app.accounts import UserError, add_user
+    from app.store import connection as store
 
     db_path = Path(db_path or _default_db())
     _build_if_missing(_area(ctx), db_path)
@@ -139,8 +134,8 @@ def users_add(ctx, name, role, db_path, password):
 @click.password_option(help="The new password (asked for twice if not given).")
 def users_password(name, db_path, password):
     """Give an account a new password."""
-    from . import store
-    from .users import UserError, set_password
+    from app.accounts import UserError, set_password
+    from app.store import connection as store
 
     db = store.connect(db_path or _default_db())
     store.ensure_live_tables(db)
@@ -155,8 +150,8 @@ def users_password(name, db_path, password):
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
 def users_list(db_path):
     """List the accounts."""
-    from . import store
-    from .users import list_users
+    from app.accounts import list_users
+    from app.store import connection as store
 
     db = store.connect(db_path or _default_db())
     store.ensure_live_tables(db)
@@ -175,8 +170,8 @@ def export(out_path, db_path, include_private, include_hidden):
     Private addresses are left out unless --include-private; hidden, closed and deleted listings
     are left out unless --include-hidden.
     """
-    from . import store
-    from .exchange import export_rows, left_out, write_csv
+    from app.assets.exchange import export_rows, left_out, write_csv
+    from app.store import connection as store
 
     db = store.connect(db_path or _default_db(), readonly=True)
     rows = export_rows(db, include_private=include_private, include_hidden=include_hidden)
@@ -202,10 +197,10 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
     unless --apply. Listings edited on the web since are left alone unless --overwrite-web-edits.
     Every change goes into the listings' history. Columns the file lacks are left as they are.
     """
-    from . import store
-    from .assets import CsvFileError
-    from .exchange import ImportRefused, apply_import, plan_import
-    from .users import User
+    from app.accounts import User
+    from app.assets.exchange import ImportRefused, apply_import, plan_import
+    from app.assets.record import CsvFileError
+    from app.store import connection as store
 
     area = _area(ctx)
     db = store.connect(db_path or _default_db())
@@ -243,7 +238,7 @@ def backup(db_path, out_path):
     """Copy the live database consistently, even while the site is running."""
     from datetime import datetime
 
-    from . import store
+    from app.store import connection as store
 
     db_path = Path(db_path or _default_db())
     if not db_path.exists():
@@ -263,7 +258,7 @@ def restore(backup_file, db_path):
 
     The database being replaced is kept beside it first.
     """
-    from . import store
+    from app.store import connection as store
 
     db_path = Path(db_path or _default_db())
     problem = store.check_backup(backup_file)
@@ -285,8 +280,8 @@ def traders_group():
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
 def traders_export(out_path, db_path):
     """Write the traders as CSV (formulas neutralised; recommenders' details are never exported)."""
-    from . import store
-    from .exchange import export_traders
+    from app.assets.exchange import export_traders
+    from app.store import connection as store
 
     db = store.connect(db_path or _default_db())
     store.ensure_live_tables(db)
@@ -298,9 +293,9 @@ def traders_export(out_path, db_path):
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
 def traders_import(csv_file, db_path):
     """Add or update traders from a CSV; new ones start pending until a connector lists them."""
-    from . import store
-    from .exchange import import_traders
-    from .users import User
+    from app.accounts import User
+    from app.assets.exchange import import_traders
+    from app.store import connection as store
 
     db = store.connect(db_path or _default_db())
     store.ensure_live_tables(db)
@@ -346,8 +341,8 @@ def geocode(ctx, postcode):
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database to read (default: instance/assetmap.db).")
 def wards(db_path):
     """List the wards with how many assets each has, by category."""
-    from . import store
-    from .search import list_wards
+    from app.assets.search import list_wards
+    from app.store import connection as store
 
     try:
         db = store.connect(db_path or _default_db(), readonly=True)
@@ -379,8 +374,8 @@ def serve(ctx, host, port, rebuild, fresh):
 
     --rebuild refuses, as `build` does, to replace a live database unless --fresh.
     """
-    from . import create_app
-    from .pipeline import build as run_build
+    from app import create_app
+    from app.assets.pipeline import build as run_build
 
     app = create_app(area_file=ctx.obj.get("area_file"))
     db_path = Path(app.config["DATABASE"])

@@ -11,14 +11,14 @@ import geopandas as gpd
 import shapely
 import sqlite_utils
 
-from .assets import COLUMNS, Problem
-from .config import Area
-from .pipeline import asset_row, generated_id, prepare, prepare_many, unused_id
-from .store import ASSET_COLUMNS, transaction
-from .store import insert_row as _insert
-from .users import User
-from .wards import slugify
-from .values import truthy
+from app.accounts import User
+from app.assets.pipeline import asset_row, generated_id, prepare, prepare_many, unused_id
+from app.assets.record import COLUMNS, Problem
+from app.config import Area
+from app.places.wards import slugify
+from app.store.connection import ASSET_COLUMNS, transaction
+from app.store.connection import insert_row as _insert
+from app.values import truthy
 
 STATUSES = ("open", "temporarily_closed", "closed", "hidden", "deleted")
 # The fields a person edits: the CSV contract plus the private-address flag.

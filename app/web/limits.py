@@ -5,7 +5,7 @@ from flask import Flask, Response, request
 from flask_babel import gettext
 from markupsafe import escape
 
-from .i18n import current_language
+from app.web.i18n import current_language
 
 # A real search (postcode, ward, a few filters, a page of words) is a few hundred characters and
 # a dozen parameters; well above that is a mistake or an attack, and echoing it back in every

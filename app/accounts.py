@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import ratelimit
-from .store import transaction
+from app import ratelimit
+from app.store.connection import transaction
 
 ROLES = ("connector", "admin")
 MIN_PASSWORD = 10

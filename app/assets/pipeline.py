@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from . import store
-from .assets import CATEGORIES, SPREADSHEET_ENCODING, AssetFile, Problem, read_asset_file, validate_row
-from .config import Area
-from .values import truthy
-from .geocode import BNG, PostcodeDirectory, area_postcodes, bng_to_wgs84, wgs84_to_bng
-from .wards import WARDS_FILE, assign_wards, load_wards, simplified_geometries, slugify
+from app.assets.record import CATEGORIES, SPREADSHEET_ENCODING, AssetFile, Problem, read_asset_file, validate_row
+from app.config import Area
+from app.places.geocode import BNG, PostcodeDirectory, area_postcodes, bng_to_wgs84, wgs84_to_bng
+from app.places.wards import WARDS_FILE, assign_wards, load_wards, simplified_geometries, slugify
+from app.store import connection as store
+from app.values import truthy
 
 # A postcode this far from given coordinates probably belongs to another place.
 POSTCODE_MISMATCH_M = 2000

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from .config import Area
-from .geocode import (
+from app.config import Area
+from app.places.geocode import (
     InvalidPostcode,
     PostcodeDirectory,
     bng_to_wgs84,

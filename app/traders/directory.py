@@ -18,13 +18,13 @@ from datetime import date, datetime, timezone
 
 import sqlite_utils
 
-from . import ratelimit
-from .assets import N_
-from .store import insert_row as _insert
-from .store import transaction
-from .users import User
-from .wards import slugify
-from .values import truthy
+from app import ratelimit
+from app.accounts import User
+from app.assets.record import N_
+from app.places.wards import slugify
+from app.store.connection import insert_row as _insert
+from app.store.connection import transaction
+from app.values import truthy
 
 TRADES = {
     "plumber": N_("Plumber"), "electrician": N_("Electrician"), "gas_engineer": N_("Gas engineer"),
@@ -131,7 +131,7 @@ def save_trader(db: sqlite_utils.Database, user: User, values: dict, trader_id: 
     base = (values.get("base_postcode") or "").strip().upper()
     located = None
     if base:
-        from .geocode import InvalidPostcode, normalise_postcode
+        from app.places.geocode import InvalidPostcode, normalise_postcode
 
         try:
             base = normalise_postcode(base)
@@ -342,7 +342,7 @@ def public_traders(db: sqlite_utils.Database, min_recommendations: int, min_chec
 
 def ward_centres(db) -> dict[str, tuple[float, float]]:
     """Give the middle of each ward as (easting, northing) in metres."""
-    from .geocode import wgs84_to_bng
+    from app.places.geocode import wgs84_to_bng
 
     rows = db.execute("select ward_code, centroid_lat, centroid_lon from wards where centroid_lat is not null").fetchall()
     if not rows:

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from . import ratelimit
-from .store import transaction
-from .users import User
+from app import ratelimit
+from app.accounts import User
+from app.store.connection import transaction
 
 KINDS = ("new", "problem")
 PROBLEMS = ("out_of_date", "closed", "extra", "other")

@@ -10,17 +10,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .assets import (
-    COLUMNS,
-    SPREADSHEET_ENCODING,
-    Problem,
-    decode_csv_bytes,
-    neutralise,
-    parse_asset_csv,
-    unneutralise,
-)
-from .config import Area
-from .edits import (
+from app.accounts import User
+from app.assets.edits import (
     STATUSES,
     ConflictError,
     EditError,
@@ -33,9 +24,18 @@ from .edits import (
     unpin_ward_only,
     wards_frame,
 )
-from .pipeline import prepare_many
-from .store import PUBLIC_STATUSES, transaction
-from .users import User
+from app.assets.pipeline import prepare_many
+from app.assets.record import (
+    COLUMNS,
+    SPREADSHEET_ENCODING,
+    Problem,
+    decode_csv_bytes,
+    neutralise,
+    parse_asset_csv,
+    unneutralise,
+)
+from app.config import Area
+from app.store.connection import PUBLIC_STATUSES, transaction
 
 EXPORT_EXTRA = ("status", "private_address")
 
@@ -272,7 +272,7 @@ def import_traders(db: sqlite_utils.Database, user: User, path: str | Path) -> t
     Status is never raised by an import: listing stays a connector's decision in the workspace.
     Returns how many were saved and the problems, row by row.
     """
-    from .traders import TraderError, save_trader
+    from app.traders.directory import TraderError, save_trader
 
     text = decode_csv_bytes(Path(path).read_bytes(), Path(path).name)
     saved, problems = 0, []

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .geocode import BNG, WGS84
+from app.places.geocode import BNG, WGS84
 
 WARDS_FILE = "wards.geojson"
 OUTLINE_FILE = "outline.geojson"

@@ -1,0 +1,1 @@
+"""Listings: the CSV contract, schedules, the build, search, edits, suggestions, import and export."""

@@ -1,0 +1,1 @@
+"""File formats the data is published in: GeoJSON, spreadsheet-safe CSV."""

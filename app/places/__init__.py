@@ -1,0 +1,1 @@
+"""Places: postcodes, wards and where a search starts (postcode -> point -> ward); no Flask."""

@@ -1,0 +1,1 @@
+"""The SQLite database: connections and transactions, schema, migrations, backups."""

@@ -1,0 +1,1 @@
+"""Trust a trader: traders, checks, recommendations, and their import and export."""

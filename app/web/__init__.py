@@ -1,0 +1,1 @@
+"""The web layer's plumbing: per-request database, CSRF, languages, wording, maps, caches."""
