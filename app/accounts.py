@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import ratelimit
+from app.clock import stamp
 from app.store.connection import transaction
 
 ROLES = ("connector", "admin")
@@ -46,7 +46,7 @@ def add_user(db: sqlite_utils.Database, name: str, password: str, role: str = "c
         cursor = db.execute(
             "insert into users (name, password_hash, role, created_at) values (?, ?, ?, ?)",
             [name, generate_password_hash(password, method="scrypt"), role,
-             datetime.now(timezone.utc).isoformat(timespec="seconds")])
+             stamp()])
     return User(cursor.lastrowid, name, role)
 
 

@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_build import write_assets  # noqa: E402
 
+from app import store  # noqa: E402
 from app.accounts import User  # noqa: E402
 from app.assets.exchange import apply_import, plan_import  # noqa: E402
 from app.assets.pipeline import build  # noqa: E402
 from app.config import load_area  # noqa: E402
-from app.store import connection as store  # noqa: E402
 
 
 @click.command()
@@ -52,7 +52,7 @@ def main(rows, repeat):
             plan = plan_import(db, area, sheet)
             best = min(best, time.perf_counter() - start)
         print(f"preview of {rows:,} rows: {best:.2f} s (best of {repeat}); {plan.summary()}")
-        store.ensure_live_tables(db)
+        store.migrate_connection(db.conn)
         start = time.perf_counter()
         apply_import(db, area, User(0, "benchmark", "admin"), sheet, plan.digest)
         print(f"import of the same rows, one transaction: {time.perf_counter() - start:.2f} s")

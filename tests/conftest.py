@@ -112,13 +112,13 @@ def square_wards():
 @pytest.fixture
 def live_db(built_db, tmp_path):
     """A copy of the built database made live, with connectors Asha and Ben and an admin."""
+    from app import store
     from app.accounts import add_user
-    from app.store import connection as store
 
     db_path = tmp_path / "live.db"
     shutil.copy(built_db[0], db_path)
     db = store.connect(db_path)
-    store.ensure_live_tables(db)
+    store.migrate_connection(db.conn)
     add_user(db, "Asha", "correct horse battery", "connector")
     add_user(db, "Ben", "another long password", "connector")
     add_user(db, "Admin", "admin password here", "admin")

@@ -161,7 +161,7 @@ def test_large_responses_are_gzipped_for_browsers_that_ask(client):
 
 def _forget_cached_answers():
     from app.views.api import _GEOJSON_CACHE
-    from app.web.filters import _SEARCHES
+    from app.web.searches import _SEARCHES
 
     _GEOJSON_CACHE.clear()
     _SEARCHES.clear()
@@ -184,7 +184,8 @@ def test_map_data_is_the_same_whichever_page_is_read_first(client):
 def test_a_cached_search_cannot_be_changed_by_its_readers(app):
     from app.assets.search import Query, hydrate
     from app.web.db import get_db
-    from app.web.filters import cached_search, local_now
+    from app.web.filters import local_now
+    from app.web.searches import cached_search
 
     with app.test_request_context("/"):
         found = cached_search(get_db(), Query(), local_now())
@@ -201,10 +202,9 @@ def test_a_cached_search_cannot_be_changed_by_its_readers(app):
 @pytest.fixture
 def private_home_client(live_db, area):
     """A live site with a group held in someone's home at LE5 5AA (private address)."""
-    from app import create_app
+    from app import create_app, store
     from app.accounts import User
     from app.assets.edits import save_asset
-    from app.store import connection as store
 
     db = store.connect(live_db)
     saved = save_asset(db, area, User(1, "Asha", "connector"),
@@ -228,9 +228,9 @@ def test_a_private_home_has_no_distance_in_the_api_or_the_list(private_home_clie
 
 
 def test_shared_caches_must_ask_again_once_a_listing_turns_private(private_home_client, area):
+    from app import store
     from app.accounts import User
     from app.assets.edits import form_values, save_asset, workspace_asset
-    from app.store import connection as store
 
     client, _ = private_home_client
     for url in ("/api/assets.geojson", "/api/assets.geojson?category=library", "/api/assets/belgrave-library.geojson"):

@@ -3,7 +3,7 @@ import sqlite_utils
 from click.testing import CliRunner
 from conftest import TEST_DATA, write_csv
 
-from app.cli.commands import cli
+from app.cli import cli
 
 
 def run(*args):
@@ -100,8 +100,8 @@ def test_another_area_needs_only_its_config(tmp_path, other_area):
 
 def test_users_add_works_on_a_fresh_install(tmp_path, other_area, monkeypatch):
     """The README's first step for connectors, before anyone has built or served the site."""
+    from app import store
     from app.accounts import authenticate
-    from app.store import connection as store
 
     monkeypatch.setenv("ASSETMAP_INSTANCE", str(tmp_path / "fresh-instance"))
     result = run("--area", str(other_area), "users", "add", "Asha", "--role", "admin",
@@ -166,7 +166,7 @@ def test_serve_rebuild_refuses_to_wipe_a_live_database(live_db, tmp_path, monkey
 def test_traders_and_suggestions_alone_make_a_database_live(built_db, tmp_path):
     import shutil
 
-    from app.store import connection as store
+    from app import store
 
     for table, row in (("suggestions", {"kind": "new", "name": "Chair yoga", "created_at": "2026-11-26"}),
                        ("traders", {"id": "a-plumber", "name": "A Plumber", "created_at": "2026-11-26",

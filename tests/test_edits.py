@@ -5,9 +5,9 @@ from itertools import pairwise
 
 import pytest
 
+from app import store
 from app.accounts import User
 from app.assets import edits
-from app.store import connection as store
 
 ASHA, BEN, ADMIN = User(1, "Asha", "connector"), User(2, "Ben", "connector"), User(3, "Admin", "admin")
 

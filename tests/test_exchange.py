@@ -12,13 +12,13 @@ import sqlite_utils
 from click.testing import CliRunner
 from conftest import write_csv as write_csv_rows
 
+from app import store
 from app.accounts import User
 from app.assets.edits import ConflictError, save_asset
 from app.assets.exchange import export_rows, write_csv
 from app.assets.pipeline import build
-from app.assets.record import neutralise, unneutralise
-from app.cli.commands import cli
-from app.store import connection as store
+from app.cli import cli
+from app.formats.csv_safe import neutralise, unneutralise
 
 ASHA = User(1, "Asha", "connector")
 

@@ -7,12 +7,11 @@ import sqlite_utils
 from click.testing import CliRunner
 from test_workspace import NOW, ORIGIN, sign_in, token
 
-from app import create_app
+from app import create_app, store
 from app.accounts import User
 from app.assets.edits import save_asset
 from app.assets.exchange import apply_import, plan_import
-from app.cli.commands import cli
-from app.store import connection as store
+from app.cli import cli
 
 CONNECTOR = User(1, "Asha", "connector")
 
@@ -176,7 +175,7 @@ def test_an_apply_that_fails_half_way_writes_nothing(live_db, tmp_path, area, mo
 CHILD = """
 import sys
 from app.assets import exchange
-from app.store import connection as store
+from app import store
 from app.config import load_area
 from app.accounts import User
 
@@ -298,7 +297,7 @@ def test_instance_database_backups_and_key_are_private(tmp_path, area, monkeypat
         db_path = build(area, instance / "assetmap.db") and instance / "assetmap.db"
         assert mode(db_path) == "0o600"
         db = store.connect(db_path)
-        store.ensure_live_tables(db)
+        store.migrate_connection(db.conn)
         save_asset(db, area, CONNECTOR, {"name": "Knit and natter", "category": "group_activity",
                                          "postcode": "LE5 5AA", "source": "poster"})
         assert mode(db_path.with_name("assetmap.db-wal")) == "0o600"

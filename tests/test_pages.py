@@ -167,8 +167,8 @@ def _public_texts(client, asset_id):
 
 
 def test_a_new_private_listing_gets_an_id_without_its_postcode(live_db, area):
+    from app import store
     from app.assets.edits import history, save_asset
-    from app.store import connection as store
 
     db = store.connect(live_db)
     saved = save_asset(db, area, _asha(), {"name": "Knit at home", "category": "group_activity",
@@ -186,8 +186,8 @@ def test_a_new_private_listing_gets_an_id_without_its_postcode(live_db, area):
 
 
 def test_making_a_listing_private_renames_it_and_its_old_link_is_gone(live_db, area):
+    from app import store
     from app.assets.edits import form_values, history, save_asset, workspace_asset
-    from app.store import connection as store
 
     old_id = "parker-drive-surgery-le4-0jf"
     db = store.connect(live_db)
@@ -212,7 +212,7 @@ def test_making_a_listing_private_renames_it_and_its_old_link_is_gone(live_db, a
 
 
 def test_existing_private_listings_are_renamed_when_the_app_starts(live_db):
-    from app.store import connection as store
+    from app import store
 
     old_id = "groby-road-medical-centre-id-patchett-le3-9ed"
     db = store.connect(live_db)
@@ -235,8 +235,8 @@ def test_existing_private_listings_are_renamed_when_the_app_starts(live_db):
 
 
 def test_a_renamed_public_listing_redirects_from_its_old_id(live_db):
+    from app import store
     from app.assets.edits import rename_asset
-    from app.store import connection as store
 
     db = store.connect(live_db)
     with store.transaction(db):
@@ -252,9 +252,9 @@ def test_a_renamed_public_listing_redirects_from_its_old_id(live_db):
 def test_print_this_list_prints_every_result_of_a_long_list(client, built_db, area):
     from html import unescape
 
+    from app import store
     from app.assets.search import Query, search
     from app.places.locate import from_postcode
-    from app.store import connection as store
 
     db = store.connect(built_db[0], readonly=True)
     near = search(db, Query(origin=from_postcode(db, "LE5 5AA", area)), datetime(2026, 11, 26, 9, 0))

@@ -12,9 +12,9 @@ import pytest
 import sqlite_utils
 from conftest import TEST_DATA, write_csv
 
+from app import store
 from app.assets.pipeline import build
 from app.assets.record import CsvFileError
-from app.store import connection as store
 
 TODAY = date(2026, 11, 26)
 

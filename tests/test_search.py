@@ -3,10 +3,10 @@ from datetime import date, datetime
 import pytest
 from conftest import write_csv
 
+from app import store
 from app.assets.pipeline import build
 from app.assets.search import Query, facets, is_free, is_stale, search, split_list
 from app.places.locate import LocateError, from_coordinates, from_postcode, from_ward, suggest_postcode
-from app.store import connection as store
 
 THURSDAY_9AM = datetime(2026, 11, 26, 9, 0)
 

@@ -87,8 +87,8 @@ def test_a_session_ends_eight_hours_after_signing_in_however_busy(app):
 def test_parallel_guesses_check_no_more_passwords_than_the_limit(live_db):
     from concurrent.futures import ThreadPoolExecutor
 
+    from app import store
     from app.accounts import UserError, authenticate
-    from app.store import connection as store
 
     def guess(i):
         db = store.connect(live_db)
@@ -362,9 +362,8 @@ def test_hsts_only_over_tls(live_db):
 def test_recommendations_have_their_own_bucket(live_db):
     from test_traders import listed
 
-    from app import ratelimit
+    from app import ratelimit, store
     from app.assets import suggestions
-    from app.store import connection as store
     from app.traders import directory as traders
 
     db = store.connect(live_db)

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from test_workspace import NOW, ORIGIN, post, sign_in
 
 from app import create_app
-from app.cli.commands import cli
+from app.cli import cli
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import pytest
 import sqlite_utils
 from test_workspace import NOW, ORIGIN, post, sign_in
 
-from app import create_app
+from app import create_app, store
 from app.accounts import User
-from app.store import connection as store
 from app.traders import directory as traders
 
 ASHA = User(1, "Asha", "connector")
@@ -181,7 +180,7 @@ def test_recommenders_contact_never_appears(client, app, db, tmp_path):
         assert CONTACT not in client.get(url).get_data(as_text=True), url
     from click.testing import CliRunner
 
-    from app.cli.commands import cli
+    from app.cli import cli
     out = tmp_path / "traders.csv"
     CliRunner().invoke(cli, ["traders", "export", "--db", app.config["DATABASE"], "--out", str(out)])
     assert out.exists() and CONTACT not in out.read_text(encoding="utf-8")
@@ -221,7 +220,7 @@ def test_connector_adds_and_lists_a_trader_in_the_workspace(client, db):
 def test_traders_export_and_import_round_trip(db, db_path, tmp_path):
     from click.testing import CliRunner
 
-    from app.cli.commands import cli
+    from app.cli import cli
 
     listed(db, name="=Shah Plumbing")
     out = tmp_path / "traders.csv"

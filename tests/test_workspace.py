@@ -8,7 +8,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from app import create_app
-from app.cli.commands import cli
+from app.cli import cli
 
 NOW = datetime(2026, 11, 26, 9, 0)
 ORIGIN = "http://localhost"
@@ -406,12 +406,12 @@ def test_a_deleted_listing_offers_no_edit_or_check(app):
 def test_a_save_during_a_long_restore_is_refused_plainly_not_lost(client, app, monkeypatch):
     import os
 
-    from app.store import connection as store
+    from app import store
     sign_in(client)
     form = edit_form(client, "belgrave-library")
     form["cost"] = "Free"
-    monkeypatch.setattr(store, "RESTORE_WAIT_SECONDS", 0.3)
-    flag = store._restore_flag(app.config["DATABASE"])
+    monkeypatch.setattr(store.connection, "RESTORE_WAIT_SECONDS", 0.3)
+    flag = store.connection._restore_flag(app.config["DATABASE"])
     flag.write_text(str(os.getpid()))  # a restore in this (live) process holds the database
     try:
         response = client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN})

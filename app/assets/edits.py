@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 
 import geopandas as gpd
 import shapely
@@ -13,14 +13,16 @@ import sqlite_utils
 
 from app.accounts import User
 from app.assets.pipeline import asset_row, generated_id, prepare, prepare_many, unused_id
-from app.assets.record import COLUMNS, Problem
+from app.assets.record import COLUMNS, STATUSES, Problem
+from app.clock import stamp
 from app.config import Area
 from app.places.wards import slugify
-from app.store.connection import ASSET_COLUMNS, transaction
+from app.store import ASSET_COLUMNS
 from app.store.connection import insert_row as _insert
+from app.store.connection import transaction
+from app.store.history import record as record_history
 from app.values import truthy
 
-STATUSES = ("open", "temporarily_closed", "closed", "hidden", "deleted")
 # The fields a person edits: the CSV contract plus the private-address flag.
 EDITABLE = tuple(c for c in COLUMNS if c != "id") + ("private_address",)
 # Derived columns: recomputed on save, not recorded in history.
@@ -50,10 +52,6 @@ class Saved:
     asset_id: str
     version: int
     warnings: list[Problem] = field(default_factory=list)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def wards_frame(db: sqlite_utils.Database) -> gpd.GeoDataFrame:
@@ -160,13 +158,7 @@ def _bump_data_version(db) -> None:
 
 def _record(db, change_set: int, asset_id: str, user: User, action: str, note: str,
             changes: list[tuple[str, str, str]]) -> None:
-    at = _now()
-    if not changes:
-        changes = [(None, None, None)]
-    db.conn.executemany(
-        "insert into changes (change_set, asset_id, at, user_name, action, field, old_value, new_value, note) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(change_set, asset_id, at, user.name, action, f, old, new, note or None) for f, old, new in changes])
+    record_history(db, "asset", asset_id, user.name, action, changes, note, change_set)
 
 
 def likely_duplicates(db, name: str, postcode: str | None, ward_code: str | None, exclude: str | None = None) -> list[dict]:
@@ -229,7 +221,7 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
         return Saved(asset_id, current["version"], [p for p in problems if p.severity == "warning"])
     with transaction(db):
         change_set = _next_change_set(db)
-        row["updated_at"] = _now()
+        row["updated_at"] = stamp()
         if current:
             row["version"] = current["version"] + 1
             sets = ", ".join(f"{k} = ?" for k in row if k != "id")
@@ -324,7 +316,7 @@ def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str
             return current["version"]
         version = current["version"] + 1
         db.execute("update assets set status = ?, version = ?, updated_at = ? where id = ?",
-                   [status, version, _now(), asset_id])
+                   [status, version, stamp(), asset_id])
         _record(db, _next_change_set(db), asset_id, user, "status", note, [("status", current["status"], status)])
         _bump_data_version(db)
     return version
@@ -341,7 +333,7 @@ def verify(db: sqlite_utils.Database, user: User, asset_id: str, today: date | N
             raise EditError([DELETED])
         version = current["version"] + 1
         db.execute("update assets set last_verified = ?, verified_by = ?, version = ?, updated_at = ? where id = ?",
-                   [day, user.name, version, _now(), asset_id])
+                   [day, user.name, version, stamp(), asset_id])
         _record(db, _next_change_set(db), asset_id, user, "verify", note,
                 [("last_verified", current["last_verified"] or "", day)])
         _bump_data_version(db)

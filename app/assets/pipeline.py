@@ -11,18 +11,20 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-from app.assets.record import CATEGORIES, SPREADSHEET_ENCODING, AssetFile, Problem, read_asset_file, validate_row
+from app import store
+from app.assets.record import CATEGORIES, AssetFile, Problem, read_asset_file, validate_row
+from app.clock import stamp
 from app.config import Area
+from app.formats.csv_safe import SPREADSHEET_ENCODING
 from app.places.geocode import BNG, PostcodeDirectory, area_postcodes, bng_to_wgs84, wgs84_to_bng
 from app.places.wards import WARDS_FILE, assign_wards, load_wards, simplified_geometries, slugify
-from app.store import connection as store
 from app.values import truthy
 
 # A postcode this far from given coordinates probably belongs to another place.
@@ -147,7 +149,7 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
 
     build_row = {
         "id": 1,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": stamp(),
         "assets_file": assets_csv.name,
         "assets_sha256": _sha256(assets_csv),
         "wards_sha256": _sha256(wards_dir / WARDS_FILE),

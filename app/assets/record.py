@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from app.assets.schedule import ScheduleError, assumed_weeks, format_schedule, parse_schedule
+from app.formats.csv_safe import unneutralise
 from app.places.geocode import InvalidPostcode, in_uk, normalise_postcode
 
 
@@ -35,6 +36,13 @@ CATEGORIES = {
 }
 
 PRECISIONS = ("exact", "postcode", "ward")
+
+# A listing's status. Residents see only the public ones; closed, hidden and deleted listings only
+# the workspace sees (deleted is a soft state that only an admin can undo).
+STATUSES = ("open", "temporarily_closed", "closed", "hidden", "deleted")
+PUBLIC_STATUSES = ("open", "temporarily_closed")
+# The same rule for SQL over the assets table.
+PUBLIC_SQL = f"assets.status in ({', '.join(repr(s) for s in PUBLIC_STATUSES)})"
 
 COLUMNS = (
     "id", "name", "category", "description", "address", "postcode", "lat", "lon", "ward",
@@ -84,30 +92,6 @@ class Problem:
 class RawRow:
     row: int          # spreadsheet row number of the row's first line
     cells: list[str]  # the row exactly as read
-
-
-# Files we write for people to open by double-clicking in Excel: the byte-order mark is how Excel
-# knows they are UTF-8, so Gujarati and Urdu show as written rather than as mojibake.
-SPREADSHEET_ENCODING = "utf-8-sig"
-# Spreadsheets run a cell that starts with one of these as a formula (Excel also reads the
-# full-width forms, and skips leading spaces and tabs before looking). Leading apostrophes are
-# part of the pattern so that text really beginning with "'=" survives the round trip.
-_FORMULA_START = re.compile(r"^'*[=+\-@\t\r ＝＋－＠]")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
-
-def neutralise(value: str) -> str:
-    """Make a cell safe to open in a spreadsheet: text that would run as a formula gets a leading '."""
-    if value and _FORMULA_START.match(value) and not _NUMBER.match(value):
-        return "'" + value
-    return value
-
-
-def unneutralise(value: str) -> str:
-    """Undo neutralise(): drop the ' our export put before formula-like text."""
-    if value[:1] == "'" and _FORMULA_START.match(value):
-        return value[1:]
-    return value
 
 
 @dataclass

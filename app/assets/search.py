@@ -13,10 +13,12 @@ from typing import Mapping, NamedTuple
 
 import sqlite_utils
 
+from app.assets.record import PUBLIC_SQL
 from app.assets.schedule import Occurrence, Session, next_occurrence, occurs_on
+from app.cache import LRUCache
 from app.places.locate import Origin
-from app.store.connection import FTS_COLUMNS, data_version, decode_asset
-from app.web.cache import LRUCache
+from app.store import FTS_COLUMNS
+from app.store.connection import data_version, decode_asset
 
 PUBLIC_COLUMNS = (
     "id", "name", "category", "category_label", "description", "address", "postcode", "lat",
@@ -24,9 +26,6 @@ PUBLIC_COLUMNS = (
     "contact_phone", "contact_email", "website", "cost", "languages", "accessibility",
     "audience", "source", "source_date", "last_verified", "status",
 )
-# Residents see open and temporarily closed listings; closed, hidden and deleted ones only the
-# workspace sees. A private address (someone's home) never leaves the workspace, nor its pin.
-PUBLIC = "assets.status in ('open', 'temporarily_closed')"
 
 
 def _public(asset: dict, private: bool) -> dict:
@@ -124,7 +123,7 @@ def _sessions(sessions_json: str) -> tuple[Session, ...]:
 
 
 def _rows(db: sqlite_utils.Database, query: Query):
-    where, params = [PUBLIC], {}
+    where, params = [PUBLIC_SQL], {}
     if query.category:
         where.append("assets.category = :category")
         params["category"] = query.category
@@ -250,7 +249,7 @@ def public_vocabulary(db: sqlite_utils.Database) -> tuple[tuple[str, ...], froze
         try:
             scratch.execute(f"create virtual table words using fts5({', '.join(FTS_COLUMNS)})")
             scratch.executemany(f"insert into words values ({', '.join('?' * len(FTS_COLUMNS))})",
-                                db.execute(f"select {', '.join(FTS_COLUMNS)} from assets where {PUBLIC}"))
+                                db.execute(f"select {', '.join(FTS_COLUMNS)} from assets where {PUBLIC_SQL}"))
             scratch.execute("create virtual table terms using fts5vocab(words, 'row')")
             terms = tuple(row[0] for row in scratch.execute("select term from terms"))
         finally:
@@ -278,7 +277,7 @@ def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
 def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
     """Return the values the data holds for the list filters: accessibility and languages."""
     access, languages = set(), set()
-    for cell_access, cell_languages in db.execute(f"select accessibility, languages from assets where {PUBLIC}"):
+    for cell_access, cell_languages in db.execute(f"select accessibility, languages from assets where {PUBLIC_SQL}"):
         access.update(split_list(cell_access))
         languages.update(split_list(cell_languages))
     return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold)}
@@ -287,14 +286,14 @@ def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
 def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
     """Return one public asset's public fields, or None (also for closed, hidden or deleted ones)."""
     columns = ", ".join(PUBLIC_COLUMNS + ("private_address",))
-    row = db.execute(f"select {columns} from assets where id = ? and {PUBLIC}", [asset_id]).fetchone()
+    row = db.execute(f"select {columns} from assets where id = ? and {PUBLIC_SQL}", [asset_id]).fetchone()
     return _public(decode_asset(dict(zip(PUBLIC_COLUMNS, row))), bool(row[-1])) if row else None
 
 
 def redirect_for(db: sqlite_utils.Database, old_id: str) -> str | None:
     """Return the new id of a renamed public listing, or None (always None for a private one)."""
     row = db.execute(f"select asset_redirects.new_id from asset_redirects join assets on assets.id = asset_redirects.new_id "
-                     f"where asset_redirects.old_id = ? and assets.private_address = 0 and {PUBLIC}", [old_id]).fetchone()
+                     f"where asset_redirects.old_id = ? and assets.private_address = 0 and {PUBLIC_SQL}", [old_id]).fetchone()
     return row[0] if row else None
 
 
@@ -311,7 +310,7 @@ def list_wards(db: sqlite_utils.Database) -> list[dict]:
         "select ward_code, ward_name, slug, is_focus from wards order by ward_name")]
     counts: dict[str, dict[str, int]] = {}
     for code, category, n in db.execute(
-            f"select ward_code, category, count(*) from assets where ward_code is not null and {PUBLIC} "
+            f"select ward_code, category, count(*) from assets where ward_code is not null and {PUBLIC_SQL} "
             "group by ward_code, category"):
         counts.setdefault(code, {})[category] = n
     for ward in wards:
@@ -335,32 +334,3 @@ def get_ward(db: sqlite_utils.Database, slug_or_code: str) -> dict | None:
     return ward
 
 
-def wards_geojson(db: sqlite_utils.Database) -> dict:
-    """Return the simplified ward boundaries as a GeoJSON FeatureCollection."""
-    features = [
-        {"type": "Feature",
-         "properties": {"ward_code": code, "ward_name": name, "slug": slug, "is_focus": bool(focus)},
-         "geometry": json.loads(geometry)}
-        for code, name, slug, focus, geometry in db.execute(
-            "select ward_code, ward_name, slug, is_focus, geometry_simplified from wards order by ward_code")
-    ]
-    return {"type": "FeatureCollection", "features": features}
-
-
-def points_geojson(results: list[Result], include_unplaced: bool = False) -> dict:
-    """Return results as GeoJSON points (lon, lat order) with the fields a map needs.
-
-    Assets known only to ward level have no point; with include_unplaced they come as features
-    with a null geometry and their ward, so a map can list them on the ward.
-    """
-    features = []
-    for result in results:
-        asset = result.asset
-        if asset["lat"] is None and not include_unplaced:
-            continue
-        geometry = None if asset["lat"] is None else {"type": "Point", "coordinates": [asset["lon"], asset["lat"]]}
-        properties = {"id": asset["id"], "name": asset["name"], "category": asset["category"]}
-        if geometry is None:
-            properties["ward_code"] = asset["ward_code"]
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    return {"type": "FeatureCollection", "features": features}

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import sqlite_utils
 
 from app import ratelimit
 from app.accounts import User
+from app.clock import stamp
 from app.store.connection import transaction
 
 KINDS = ("new", "problem")
@@ -79,7 +79,7 @@ def submit(db: sqlite_utils.Database, kind: str, fields: dict[str, str], address
             [kind, fields.get("asset_id") if kind == "problem" and not trader_id else None,
              fields.get("problem") if kind == "problem" else None, values["name"], values["category"],
              values["postcode"], values["when_text"], values["details"], values["contact"] or None,
-             datetime.now(timezone.utc).isoformat(timespec="seconds"), trader_id or None])
+             stamp(), trader_id or None])
     return cursor.lastrowid
 
 
@@ -105,7 +105,7 @@ def close(db: sqlite_utils.Database, user: User, suggestion_id: int, status: str
     with transaction(db):
         db.execute("update suggestions set status = ?, reason = ?, handled_by = ?, handled_at = ?, merged_into = ?, "
                    "contact = null where id = ? and status = 'open'",
-                   [status, reason.strip() or None, user.name, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   [status, reason.strip() or None, user.name, stamp(),
                     merged_into, suggestion_id])
 
 

@@ -21,9 +21,11 @@ import sqlite_utils
 from app import ratelimit
 from app.accounts import User
 from app.assets.record import N_
+from app.clock import stamp
 from app.places.wards import slugify
 from app.store.connection import insert_row as _insert
 from app.store.connection import transaction
+from app.store.history import record as record_history
 from app.values import truthy
 
 TRADES = {
@@ -77,20 +79,12 @@ class Standing:
         return self.insurance_expired or bool(self.stale_checks)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def _loads(text: str | None, default):
     return json.loads(text) if text else default
 
 
 def _record(db, trader_id: str, user: User, action: str, changes: list[tuple], note: str = "") -> None:
-    at = _now()
-    rows = changes or [(None, None, None)]
-    db.conn.executemany("insert into trader_changes (trader_id, at, user_name, action, field, old_value, new_value, note) "
-                        "values (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(trader_id, at, user.name, action, f, o, n, note or None) for f, o, n in rows])
+    record_history(db, "trader", trader_id, user.name, action, changes, note)
 
 
 def _clean_areas(db, areas: list[str]) -> list[str]:
@@ -148,7 +142,7 @@ def save_trader(db: sqlite_utils.Database, user: User, values: dict, trader_id: 
         "website": website, "languages": (values.get("languages") or "").strip(),
         "memberships": json.dumps(memberships), "callout_charge": (values.get("callout_charge") or "").strip(),
         "free_quotes": None if values.get("free_quotes") in (None, "") else int(truthy(values.get("free_quotes"))),
-        "updated_at": _now(),
+        "updated_at": stamp(),
     }
     with transaction(db):
         if trader_id:
@@ -166,7 +160,7 @@ def save_trader(db: sqlite_utils.Database, user: User, values: dict, trader_id: 
         trader_id, n = base_id, 2
         while db.execute("select 1 from traders where id = ?", [trader_id]).fetchone():
             trader_id, n = f"{base_id}-{n}", n + 1
-        _insert(db, "traders", {"id": trader_id, **row, "status": "pending", "created_at": _now(),
+        _insert(db, "traders", {"id": trader_id, **row, "status": "pending", "created_at": stamp(),
                                  "example": int(bool(values.get("example")))})
         _record(db, trader_id, user, "create", [], values.get("note", ""))
     return trader_id
@@ -233,7 +227,7 @@ def set_status(db: sqlite_utils.Database, user: User, trader_id: str, status: st
         raise TraderError("reason", "say why")
     with transaction(db):
         db.execute("update traders set status = ?, status_reason = ?, updated_at = ?, version = version + 1 where id = ?",
-                   [status, reason.strip() or None, _now(), trader_id])
+                   [status, reason.strip() or None, stamp(), trader_id])
         _record(db, trader_id, user, "status", [("status", current[0], status)], reason)
 
 
@@ -272,8 +266,8 @@ def recommend(db: sqlite_utils.Database, trader_id: str, fields: dict, address: 
              # A paper recommendation is approved as it is entered, so no moderation would delete a contact.
              (fields.get("comments") or "").strip(),
              None if channel == "paper" else (fields.get("contact") or "").strip() or None, channel,
-             "approved" if channel == "paper" else "pending", _now(),
-             moderator.name if moderator else None, _now() if moderator else None])
+             "approved" if channel == "paper" else "pending", stamp(),
+             moderator.name if moderator else None, stamp() if moderator else None])
         if moderator:
             _record(db, trader_id, moderator, "paper recommendation", [], f"entered from paper, recommendation {cursor.lastrowid}")
     return cursor.lastrowid
@@ -315,7 +309,7 @@ def moderate(db: sqlite_utils.Database, user: User, recommendation_id: int, appr
     with transaction(db):
         db.execute("update recommendations set status = ?, contact = null, moderated_by = ?, moderated_at = ?, "
                    "reply = coalesce(nullif(?, ''), reply) where id = ?",
-                   ["approved" if approve else "rejected", user.name, _now(), reply.strip(), recommendation_id])
+                   ["approved" if approve else "rejected", user.name, stamp(), reply.strip(), recommendation_id])
         _record(db, row[0], user, "moderation", [], f"recommendation {recommendation_id} {'approved' if approve else 'rejected'}")
 
 

@@ -7,11 +7,13 @@ import orjson
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import get_locale
 
-from app.assets.search import get_asset, hydrate, list_wards, points_geojson, result_for, search, wards_geojson
+from app.assets.search import get_asset, hydrate, list_wards, result_for, search
+from app.cache import LRUCache
+from app.formats.geojson import points_geojson, wards_geojson
 from app.web import compress
-from app.web.cache import LRUCache
 from app.web.db import database_version, get_db
-from app.web.filters import cached_search, local_now, parse_filters
+from app.web.filters import local_now, parse_filters
+from app.web.searches import cached_search
 from app.web.wording import describe_session
 
 bp = Blueprint("api", __name__, url_prefix="/api")

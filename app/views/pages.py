@@ -18,9 +18,10 @@ from app.assets.search import (
     search,
 )
 from app.web.db import get_db
-from app.web.filters import DAY_CODES, cached_search, local_now, parse_filters
+from app.web.filters import DAY_CODES, local_now, parse_filters
 from app.web.i18n import DEFAULT_LANGUAGE
 from app.web.maps import CATEGORY_MARKS, build_map, latlon
+from app.web.searches import cached_search
 from app.web.wording import category_name, day_name, describe_date, describe_next, describe_session, describe_walk
 
 bp = Blueprint("pages", __name__)

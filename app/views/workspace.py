@@ -8,10 +8,10 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.utils import secure_filename
 
+from app import store
 from app.accounts import ROLES, UserError, add_user, deactivate, list_users, set_password, unlock
 from app.assets import suggestions
 from app.assets.edits import (
-    STATUSES,
     ConflictError,
     EditError,
     form_values,
@@ -26,9 +26,8 @@ from app.assets.edits import (
     workspace_asset,
 )
 from app.assets.exchange import ImportRefused, apply_import, plan_import
-from app.assets.record import CATEGORIES, CsvFileError
+from app.assets.record import CATEGORIES, STATUSES, CsvFileError
 from app.assets.schedule import ScheduleError, assumed_weeks, parse_schedule
-from app.store import connection as store
 from app.views.auth import admin_required, sign_in_required, workspace_target
 from app.web.db import get_write_db
 from app.web.filters import local_now

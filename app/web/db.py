@@ -5,7 +5,7 @@ import os
 
 from flask import Flask, current_app, g
 
-from app.store import connection as store
+from app import store
 
 
 def get_db():
@@ -36,12 +36,12 @@ def close_db(exception=None) -> None:
 
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
-    # Databases built before the workspace existed get its tables the first time the app starts.
+    # A database made by an earlier release is upgraded in place when the app starts (numbered
+    # migrations); one made by a newer release is refused with store.DatabaseTooNew.
     if os.path.exists(app.config["DATABASE"]):
+        store.migrate(app.config["DATABASE"])
         db = store.connect(app.config["DATABASE"])
         try:
-            with store.transaction(db):
-                store.ensure_live_tables(db)
             # Private listings made before their ids were kept free of postcodes get new ones.
             from app.assets.edits import rename_private_ids
             rename_private_ids(db)

@@ -9,12 +9,11 @@ from flask import current_app
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
+from app import clock
 from app.assets.record import CATEGORIES
-from app.assets.search import MAX_RADIUS_M, Found, Query, search
+from app.assets.search import MAX_RADIUS_M, Query
 from app.places.locate import LocateError, Origin, from_coordinates, from_postcode, from_ward
 from app.values import truthy
-from app.web.cache import LRUCache
-from app.web.db import database_version
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TEXT = 200
@@ -140,25 +139,6 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
 
 def local_now() -> datetime:
     """Return the area's local wall-clock time (naive), e.g. Europe/London for Leicester."""
-    from zoneinfo import ZoneInfo
-
-    clock = current_app.config.get("NOW")  # tests pin the clock
-    if clock is not None:
-        return clock
-    return datetime.now(ZoneInfo(current_app.config["AREA"].timezone)).replace(tzinfo=None)
+    return clock.local_now(current_app.config["AREA"].timezone, current_app.config.get("NOW"))  # tests pin NOW
 
 
-# The map page and the map's data ask for the same search within a moment of each other, and a
-# kiosk asks for the same few searches all day: keep recent answers until the database file
-# changes or the minute turns ("next on" and "on today" depend on the clock).
-_SEARCHES = LRUCache(32)
-
-
-def cached_search(db, query: Query, now: datetime) -> Found:
-    """Run search(), reusing the answer for the same database, query and minute."""
-    key = (database_version(), query, now.replace(second=0, microsecond=0))
-    found = _SEARCHES.get(key)
-    if found is None:
-        found = search(db, query, now)
-        _SEARCHES.put(key, found)
-    return found

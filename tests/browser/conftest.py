@@ -67,12 +67,12 @@ PLAIN_HTTP = {"SESSION_COOKIE_SECURE": False}
 
 def live_copy(site_db, folder):
     """A copy of the site's database with the workspace's tables, to change freely."""
-    from app.store import connection as store
+    from app import store
 
     db_path = folder / "live.db"
     shutil.copy(site_db[0], db_path)
     db = store.connect(db_path)
-    store.ensure_live_tables(db)
+    store.migrate_connection(db.conn)
     return db_path, db
 
 

@@ -1,0 +1,116 @@
+"""`assetmap import`, `export`, `backup` and `restore`: listings in and out of spreadsheets, and snapshots."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app.assets.record import CsvFileError
+from app.cli import _area, _default_db, cli, open_live_db
+
+
+@cli.command()
+@click.option("--out", "out_path", default="data/assets.csv", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.option("--include-private", is_flag=True, help="Keep private addresses (and mark them) in the file.")
+@click.option("--include-hidden", is_flag=True, help="Also write hidden, closed and deleted listings (with their status).")
+def export(out_path, db_path, include_private, include_hidden):
+    """Write the live database back to the asset CSV format (formulas neutralised for spreadsheets).
+
+    Private addresses are left out unless --include-private; hidden, closed and deleted listings
+    are left out unless --include-hidden.
+    """
+    from app.assets.exchange import export_rows, left_out, write_csv
+
+    db = open_live_db(db_path or _default_db())
+    rows = export_rows(db, include_private=include_private, include_hidden=include_hidden)
+    write_csv(rows, out_path)
+    click.echo(f"Wrote {len(rows)} assets to {out_path}")
+    missing = {} if include_hidden else left_out(db)
+    if missing:
+        counts = ", ".join(f"{n} {status}" for status, n in missing.items())
+        click.echo(f"Left out {sum(missing.values())} listings that residents cannot see ({counts}); "
+                   "add --include-hidden to write them too.")
+
+
+@cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.option("--apply", "apply_it", is_flag=True, help="Write the changes (without it, only show what would change).")
+@click.option("--overwrite-web-edits", is_flag=True, help="Also change listings edited on the web since.")
+@click.pass_context
+def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
+    """Merge a connector's spreadsheet into the live database, through the same checks as a build.
+
+    Shows what would be new, changed, unchanged and rejected (with reasons) and writes nothing,
+    unless --apply. Listings edited on the web since are left alone unless --overwrite-web-edits.
+    Every change goes into the listings' history. Columns the file lacks are left as they are.
+    """
+    from app.accounts import User
+    from app.assets.exchange import ImportRefused, apply_import, plan_import
+
+    area = _area(ctx)
+    db = open_live_db(db_path or _default_db())
+    try:
+        plan = plan_import(db, area, csv_file)
+    except CsvFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    for row, values, _ in plan.new:
+        click.echo(f"new      row {row}: {values['id']} ({values['name']})")
+    for row, change, _ in plan.changed:
+        what = ", ".join(f"{f}: '{old}' -> '{new}'" for f, old, new in change.fields)
+        if change.status:
+            what = (what + ", " if what else "") + f"status -> {change.status}"
+        flag = f"  [{change.web_edit}: {'will overwrite' if overwrite_web_edits else 'left alone'}]" if change.web_edit else ""
+        click.echo(f"changed  row {row}: {change.asset_id}: {what}{flag}")
+    for row, reasons in plan.rejected:
+        click.echo(f"rejected {reasons}")
+    click.echo(plan.summary())
+    if not apply_it:
+        click.echo("Nothing was written. Run again with --apply to write it.")
+        return
+    try:
+        apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits)
+    except ImportRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Written; each change is in the listings' history.")
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Backup file (default: instance/backups/assetmap-YYYYMMDD-HHMMSS.db).")
+def backup(db_path, out_path):
+    """Copy the live database consistently, even while the site is running."""
+    from datetime import datetime
+
+    from app import store
+
+    db_path = Path(db_path or _default_db())
+    if not db_path.exists():
+        raise click.ClickException(f"no database at {db_path}")
+    if not out_path:
+        folder = store.private_dir(db_path.parent / "backups")
+        out_path = folder / f"{db_path.stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
+    target = store.backup(db_path, out_path)
+    click.echo(f"Backed up {db_path} to {target}")
+
+
+@cli.command()
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+def restore(backup_file, db_path):
+    """Replace the live database with a backup, after checking the backup is whole.
+
+    The database being replaced is kept beside it first.
+    """
+    from app import store
+
+    db_path = Path(db_path or _default_db())
+    problem = store.check_backup(backup_file)
+    if problem:
+        raise click.ClickException(f"{backup_file} cannot be restored: {problem}. Nothing was changed.")
+    kept = store.restore(backup_file, db_path)
+    if kept:
+        click.echo(f"Kept the database it replaced at {kept}")
+    click.echo(f"Restored {db_path} from {backup_file}")

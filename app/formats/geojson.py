@@ -1,0 +1,41 @@
+"""GeoJSON for maps and downloads: ward boundaries and listings as points (lon, lat order)."""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+
+if TYPE_CHECKING:
+    from app.assets.search import Result
+
+
+def wards_geojson(db: sqlite_utils.Database) -> dict:
+    """Return the simplified ward boundaries as a GeoJSON FeatureCollection."""
+    features = [
+        {"type": "Feature",
+         "properties": {"ward_code": code, "ward_name": name, "slug": slug, "is_focus": bool(focus)},
+         "geometry": json.loads(geometry)}
+        for code, name, slug, focus, geometry in db.execute(
+            "select ward_code, ward_name, slug, is_focus, geometry_simplified from wards order by ward_code")
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def points_geojson(results: list[Result], include_unplaced: bool = False) -> dict:
+    """Return results as GeoJSON points (lon, lat order) with the fields a map needs.
+
+    Assets known only to ward level have no point; with include_unplaced they come as features
+    with a null geometry and their ward, so a map can list them on the ward.
+    """
+    features = []
+    for result in results:
+        asset = result.asset
+        if asset["lat"] is None and not include_unplaced:
+            continue
+        geometry = None if asset["lat"] is None else {"type": "Point", "coordinates": [asset["lon"], asset["lat"]]}
+        properties = {"id": asset["id"], "name": asset["name"], "category": asset["category"]}
+        if geometry is None:
+            properties["ward_code"] = asset["ward_code"]
+        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    return {"type": "FeatureCollection", "features": features}
