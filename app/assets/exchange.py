@@ -1,4 +1,4 @@
-"""The live database and CSV files: exporting it in the asset CSV format, safe for spreadsheets."""
+"""Listings in and out of spreadsheets: export in the asset CSV contract, import with a preview, all or nothing."""
 from __future__ import annotations
 
 import csv
