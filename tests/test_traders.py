@@ -428,3 +428,10 @@ def test_residents_report_a_problem_with_a_trader_to_the_connectors_queue(client
     assert done.status_code == 302
     assert db.execute("select status, contact from suggestions").fetchone()[:] == ("accepted", None)
 
+
+
+def test_an_unknown_area_is_explained_without_naming_one_places_postcodes(db):
+    with pytest.raises(traders.TraderError) as refused:
+        traders.save_trader(db, ASHA, {"name": "Anywhere Plumbing", "trades": ["plumber"], "areas": ["Nowhere Town"]})
+    assert "neither a ward of this area nor a postcode district" in str(refused.value)
+    assert not re.search(r"\bLE\d", str(refused.value))  # the words suit any council's area

@@ -102,7 +102,8 @@ def _clean_areas(db, areas: list[str]) -> list[str]:
         elif _DISTRICT.match(key.upper().replace(" ", "")):
             out.append(key.upper().replace(" ", ""))
         else:
-            raise TraderError("areas", f"'{key}' is neither a ward nor a postcode district such as LE5")
+            raise TraderError("areas", f"'{key}' is neither a ward of this area nor a postcode district (the part of a "
+                                        "postcode before the space)")
     return sorted(set(out))
 
 
