@@ -424,3 +424,23 @@ def test_a_save_during_a_long_restore_is_refused_plainly_not_lost(client, app, m
         assert client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN}).status_code == 302
     finally:
         flag.unlink()
+
+
+def test_a_save_while_a_long_import_holds_the_database_says_busy_and_saves_nothing(client, app, monkeypatch):
+    import sqlite3
+
+    from app import store
+
+    sign_in(client)
+    form = edit_form(client, "belgrave-library")
+    form["cost"] = "£2"
+    monkeypatch.setattr(store.connection, "WRITE_WAIT_SECONDS", 0.2)
+    importing = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
+    importing.execute("begin immediate")  # what a long import's one transaction does
+    try:
+        response = client.post("/workspace/assets/belgrave-library", data=form, headers={"Origin": ORIGIN})
+    finally:
+        importing.execute("rollback")
+        importing.close()
+    assert response.status_code == 503 and "busy" in response.get_data(as_text=True)
+    assert sqlite_utils.Database(app.config["DATABASE"])["assets"].get("belgrave-library")["cost"] == ""

@@ -33,6 +33,8 @@ class Unavailable(RuntimeError):
 
 
 RESTORE_WAIT_SECONDS = 60
+# How long a write waits for another (a big import, a backup) before saying the site is busy.
+WRITE_WAIT_SECONDS = 10
 _savepoints = itertools.count()
 
 
@@ -135,7 +137,7 @@ def connect(db_path: str | Path, readonly: bool = False) -> sqlite_utils.Databas
     if readonly:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
     else:
-        conn = sqlite3.connect(db_path, check_same_thread=False, timeout=10)
+        conn = sqlite3.connect(db_path, check_same_thread=False, timeout=WRITE_WAIT_SECONDS)
         conn.execute("pragma foreign_keys = on")
     conn.row_factory = sqlite3.Row
     return sqlite_utils.Database(conn)

@@ -1,6 +1,8 @@
 """The residents' pages: search, map, asset, ward and about. Thin: the work is in app.assets.search."""
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -241,6 +243,17 @@ def not_found(error):
         return {"error": getattr(error, "description", "not found")}, 404
     return render_template("pages/error.html", title=gettext("Page not found"),
                            message=gettext("We could not find that page. It may have moved or been taken down.")), 404
+
+
+@bp.app_errorhandler(sqlite3.OperationalError)
+def busy(error):
+    """Say plainly that nothing was saved while another long write (an import) holds the database."""
+    if "locked" not in str(error):
+        return server_error(error)
+    message = gettext("The site is busy saving other changes, so nothing was saved. Please try again in a minute.")
+    if request.path.startswith("/api/"):
+        return {"error": message}, 503
+    return render_template("pages/error.html", title=gettext("Busy: please try again"), message=message), 503
 
 
 @bp.app_errorhandler(500)
