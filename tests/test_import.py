@@ -228,12 +228,13 @@ def upload(client, sheet_bytes, name="edited.csv"):
 
 def workspace_app(live_db, instance, **config):
     import os
+    before = os.environ.get("ASSETMAP_INSTANCE")
     os.environ["ASSETMAP_INSTANCE"] = str(instance)
     try:
         return create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "NOW": NOW,
                            "SESSION_COOKIE_SECURE": False, **config})
     finally:
-        del os.environ["ASSETMAP_INSTANCE"]
+        os.environ["ASSETMAP_INSTANCE"] = before  # the run's throwaway folder, never the project's
 
 
 def mode(path):
