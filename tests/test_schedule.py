@@ -1,6 +1,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from conftest import WEEKDAY_CASES, WEEKDAY_TODAY
 from dateutil.rrule import rrulestr
 
 from app.assets.schedule import (
@@ -296,6 +297,20 @@ def test_day_filters_follow_the_rules(schedules_site):
         return sorted(a["id"] for a in client.get(f"/api/assets?{query}").get_json()["assets"])
 
     assert ids("today=1") == ["fortnightly", "not-sunday"]  # closed today; the others are other days
-    assert ids("day=tue") == ["every-other", "month-end", "not-sunday"]
+    # The last day of the month is Mon 30 November and Thu 31 December: not a Tuesday soon.
+    assert ids("day=tue") == ["every-other", "not-sunday"]
+    assert ids("day=mon") == ["month-end", "not-sunday"]
     gujarati = client.get("/assets/every-other?lang=gu").get_data(as_text=True)
     assert "દર બીજા અઠવાડિયે મંગળવાર" in gujarati
+
+
+@pytest.mark.parametrize("asset_id, text, weekday, expected", WEEKDAY_CASES)
+def test_on_a_weekday_means_on_that_weekday_in_the_weeks_ahead(asset_id, text, weekday, expected):
+    assert parse_schedule(text)[0].on_weekday(weekday, WEEKDAY_TODAY) is expected
+
+
+def test_on_a_weekday_moves_with_today():
+    fifth_monday = parse_schedule("5th Mon 10:00-11:00")[0]
+    assert fifth_monday.on_weekday(0, date(2026, 11, 26))       # Monday 30 November
+    assert not fifth_monday.on_weekday(0, date(2026, 12, 1))    # the next is 29 March 2027
+    assert fifth_monday.on_weekday(0, date(2027, 2, 2))        # 29 March is the last day of its window
