@@ -465,6 +465,9 @@ WEEKDAY_WINDOW = timedelta(weeks=8)
 # Room for today's weekdays of 30,000 different sessions, and tomorrow's as the date turns.
 @lru_cache(maxsize=65536)
 def _weekdays_ahead(session: Session, today: date) -> frozenset[int]:
+    if (session.freq != "MONTHLY" and session.interval == 1 and session.anchor <= today
+            and not session.valid_to and not session.exdates):
+        return frozenset(session.days)  # every week without end or closures: no dates to work out
     return frozenset(d.weekday() for d in session.dates(today, today + WEEKDAY_WINDOW - timedelta(days=1)))
 
 
