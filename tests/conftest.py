@@ -4,6 +4,7 @@ import csv
 import os
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -152,3 +153,35 @@ def wards_dir(tmp_path, area):
     target = tmp_path / "wards"
     shutil.copytree(area.wards_dir, target)
     return target
+
+
+# "On Tuesdays" means a Tuesday in the eight weeks from today (Thursday 26 November 2026 up to
+# Wednesday 20 January 2027), by the rule, its dates and its closures: (asset id, schedule,
+# weekday (0 = Monday), whether it counts). tests/test_schedule.py, test_search.py and
+# test_pages.py run the same cases through the rule, the search's day filter and the ward page.
+WEEKDAY_TODAY = date(2026, 11, 26)
+WEEKDAY_CASES = [
+    ("weekly", "Tue 10:00-12:00", 1, True),
+    ("weekly", "Tue 10:00-12:00", 2, False),
+    ("no-times", "Sat", 5, True),                                        # no times still counts
+    ("on-today-only", "Thu 10:00-12:00 until 2026-11-26", 3, True),      # today is in the window
+    ("fortnightly", "Every other Tue 10:00-12:00 from 2026-12-01", 1, True),
+    ("every-9-weeks", "Every 9 weeks Tue 10:00-12:00 from 2026-09-22", 1, False),  # 24 Nov, then 26 Jan
+    ("second-tue", "2nd Tue 14:00-16:00", 1, True),
+    ("second-tue-later", "2nd Tue 14:00-16:00 from 2027-02-01", 1, False),
+    ("last-fri", "Last Fri 18:00-20:00", 4, True),
+    ("last-fri-ended", "Last Fri 18:00-20:00 until 2026-10-31", 4, False),
+    ("fifteenth", "15th of the month 10:00-11:00", 1, True),             # Tue 15 December
+    ("fifteenth", "15th of the month 10:00-11:00", 4, True),             # Fri 15 January
+    ("fifteenth", "15th of the month 10:00-11:00", 0, False),
+    ("fifteenth", "15th of the month 10:00-11:00", 6, False),
+    ("month-end", "Last day of the month 10:00-11:00", 1, False),        # Mon 30 Nov, Thu 31 Dec
+    ("ended", "Mon-Fri 09:00-17:00 until 2026-01-31", 1, False),
+    ("ended-daily", "Daily until 2026-11-25", 0, False),
+    ("from-later", "Wed 10:00-12:00 from 2027-06-01", 2, False),
+    ("from-last-day", "Wed 10:00-12:00 from 2027-01-20", 2, True),      # the window's last day
+    ("from-past-window", "Wed 10:00-12:00 from 2027-01-27", 2, False),
+    ("all-closed", "Every other Tue 10:00-12:00 from 2026-12-01 "
+                   "not 2026-12-01, 2026-12-15, 2026-12-29, 2027-01-12", 1, False),
+    ("closed-today", "Thu 10:00-12:00 until 2026-11-30 not 2026-11-26", 3, False),
+]

@@ -1,9 +1,12 @@
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
+from conftest import WEEKDAY_CASES, WEEKDAY_TODAY, write_csv
 
 from app import create_app
+from app.assets.pipeline import build
+from app.assets.schedule import DAY_NAMES
 
 
 @pytest.fixture
@@ -270,3 +273,32 @@ def test_print_this_list_prints_every_result_of_a_long_list(client, built_db, ar
     assert shown[:len(names)] == names  # every result, in the same order
     assert "Next page" not in printed and "Page 1 of" not in printed
     assert "data-print-on-load" in printed
+
+
+@pytest.fixture(scope="module")
+def weekday_ward(tmp_path_factory, area):
+    """The Belgrave ward page of a site with one asset for each schedule in WEEKDAY_CASES."""
+    tmp = tmp_path_factory.mktemp("weekday-ward")
+    schedules = dict((asset_id, text) for asset_id, text, _, _ in WEEKDAY_CASES)
+    rows = [{"id": asset_id, "name": f"Group {asset_id}", "category": "group_activity", "postcode": "LE4 6JD",
+             "schedule": text, "source": "poster"} for asset_id, text in schedules.items()]
+    build(area, tmp / "a.db", write_csv(tmp / "a.csv", rows), today=WEEKDAY_TODAY)
+    app = create_app({"TESTING": True, "DATABASE": str(tmp / "a.db"), "TILE_URL": "",
+                      "NOW": datetime.combine(WEEKDAY_TODAY, time(9))})
+    html = page(app.test_client(), "/wards/belgrave")
+    table = html.split("What is on each day", 1)[1].split("</table>", 1)[0]
+    return dict(re.findall(r'<th scope="row">(\w+)</th>(.*?)</tr>', table, re.S))
+
+
+@pytest.mark.parametrize("asset_id, text, weekday, expected", WEEKDAY_CASES)
+def test_the_ward_page_lists_under_each_day_what_is_really_on_that_day(weekday_ward, asset_id, text, weekday,
+                                                                       expected):
+    assert (f"<bdi>Group {asset_id}</bdi>" in weekday_ward[DAY_NAMES[weekday]]) is expected
+
+
+def test_the_ward_page_says_when_something_is_not_weekly(weekday_ward):
+    tuesday = weekday_ward["Tuesday"]
+    assert "<bdi>Group second-tue</bdi></a> – The 2nd Tuesday of the month, 2pm to 4pm" in tuesday
+    assert "<bdi>Group fortnightly</bdi></a> – Every other Tuesday, 10am to 12 noon, from 1 December 2026" in tuesday
+    assert "<bdi>Group fifteenth</bdi></a> – The 15th of the month, 10am to 11am" in tuesday
+    assert "<bdi>Group weekly</bdi></a> – Every Tuesday, 10am to 12 noon" in tuesday

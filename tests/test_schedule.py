@@ -1,6 +1,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from conftest import WEEKDAY_CASES, WEEKDAY_TODAY
 from dateutil.rrule import rrulestr
 
 from app.assets.schedule import (
@@ -136,6 +137,10 @@ def test_sessions_stored_in_the_old_shape_still_read(old, text):
     ("Every other Tue from 2026-12-01", date(2026, 11, 17), False),   # before it starts
     ("Thu not 2026-12-24", date(2026, 12, 24), False),
     ("Thu until 2026-12-10", date(2026, 12, 17), False),
+    ("Thu until 2026-12-10", date(2026, 12, 10), True),               # its last day
+    ("Thu from 2027-01-07", date(2026, 12, 31), False),               # not started yet
+    ("Thu 10:00-12:00; not 2026-12-24", date(2026, 12, 24), False),   # a closure written on its own
+    ("Every other Tue from 2026-12-01 not 2026-12-15", date(2026, 12, 15), False),
     ("Daily except Sun", date(2026, 11, 29), False),
     ("Daily except Sun", date(2026, 11, 28), True),
 ])
@@ -296,6 +301,29 @@ def test_day_filters_follow_the_rules(schedules_site):
         return sorted(a["id"] for a in client.get(f"/api/assets?{query}").get_json()["assets"])
 
     assert ids("today=1") == ["fortnightly", "not-sunday"]  # closed today; the others are other days
-    assert ids("day=tue") == ["every-other", "month-end", "not-sunday"]
+    # The last day of the month is Mon 30 November and Thu 31 December: not a Tuesday soon.
+    assert ids("day=tue") == ["every-other", "not-sunday"]
+    assert ids("day=mon") == ["month-end", "not-sunday"]
     gujarati = client.get("/assets/every-other?lang=gu").get_data(as_text=True)
     assert "દર બીજા અઠવાડિયે મંગળવાર" in gujarati
+
+
+@pytest.mark.parametrize("asset_id, text, weekday, expected", WEEKDAY_CASES)
+def test_on_a_weekday_means_on_that_weekday_in_the_weeks_ahead(asset_id, text, weekday, expected):
+    assert parse_schedule(text)[0].on_weekday(weekday, WEEKDAY_TODAY) is expected
+
+
+def test_on_a_weekday_moves_with_today():
+    fifth_monday = parse_schedule("5th Mon 10:00-11:00")[0]
+    assert fifth_monday.on_weekday(0, date(2026, 11, 26))       # Monday 30 November
+    assert not fifth_monday.on_weekday(0, date(2026, 12, 1))    # the next is 29 March 2027
+    assert fifth_monday.on_weekday(0, date(2027, 2, 2))        # 29 March is the last day of its window
+
+
+@pytest.mark.parametrize("text", ["Tue", "Mon-Fri 09:00-17:00", "Daily except Sun", "Daily", "Thu from 2026-11-26",
+                                  "Sat from 2026-11-27", "Wed from 2027-06-01", "Fortnightly Thu", "1st Sat"])
+def test_on_a_weekday_agrees_with_the_dates_it_is_on(text):
+    session = parse_schedule(text)[0]
+    for today in (date(2026, 11, 26), date(2027, 3, 1)):
+        on = {d.weekday() for d in session.dates(today, today + timedelta(weeks=8) - timedelta(days=1))}
+        assert {d for d in range(7) if session.on_weekday(d, today)} == on

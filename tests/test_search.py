@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 import pytest
-from conftest import write_csv
+from conftest import WEEKDAY_CASES, WEEKDAY_TODAY, write_csv
 
 from app import store
 from app.assets.pipeline import build
@@ -190,3 +190,21 @@ def test_did_you_mean_offers_only_words_of_public_listings(tmp_path, area, statu
         found = search(db, Query(q=typo), THURSDAY_9AM)
         assert not found.results and found.suggestion is None, typo
     assert search(db, Query(q="cafee"), THURSDAY_9AM).suggestion == "cafe"
+
+
+@pytest.fixture(scope="module")
+def weekday_db(tmp_path_factory, area):
+    """One asset for each schedule in WEEKDAY_CASES, at LE4 6JD (Belgrave)."""
+    tmp = tmp_path_factory.mktemp("weekdays")
+    schedules = dict((asset_id, text) for asset_id, text, _, _ in WEEKDAY_CASES)
+    rows = [{"id": asset_id, "name": f"Group {asset_id}", "category": "group_activity", "postcode": "LE4 6JD",
+             "schedule": text, "source": "poster"} for asset_id, text in schedules.items()]
+    report = build(area, tmp / "a.db", write_csv(tmp / "a.csv", rows), today=WEEKDAY_TODAY)
+    assert (report.imported, report.rejected) == (len(rows), 0)
+    return store.connect(tmp / "a.db", readonly=True)
+
+
+@pytest.mark.parametrize("asset_id, text, weekday, expected", WEEKDAY_CASES)
+def test_the_day_filter_means_that_weekday_in_the_weeks_ahead(weekday_db, asset_id, text, weekday, expected):
+    found = search(weekday_db, Query(day=weekday), datetime.combine(WEEKDAY_TODAY, datetime.min.time()))
+    assert (asset_id in ids(found)) is expected

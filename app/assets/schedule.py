@@ -167,6 +167,11 @@ class Session:
                                                  datetime.combine(last, time()), inc=True)
         return tuple(d.date() for d in found)
 
+    def on_weekday(self, weekday: int, today: date) -> bool:
+        """Say whether it really happens on that weekday (0 = Monday) in the weeks ahead of `today`."""
+        # The rule's weekdays rule most sessions out without working out a single date.
+        return weekday in self.days and weekday in _weekdays_ahead(self, today)
+
     def occurrences(self, first: date, last: date) -> tuple["Occurrence", ...]:
         """List its dated occurrences from `first` to `last`, both included."""
         return tuple(Occurrence(day, self.start, self.end) for day in self.dates(first, last))
@@ -449,6 +454,21 @@ def assumed_weeks(sessions: tuple[Session, ...], today: date) -> list[str]:
 def _month_dates(session: Session, year: int, month: int) -> tuple[date, ...]:
     first = date(year, month, 1)
     return session.dates(first, (first + timedelta(days=31)).replace(day=1) - timedelta(days=1))
+
+
+# "On Tuesdays" means on a Tuesday soon, not one day in a rule: a '15th of the month' session
+# is not on every weekday, one that ended in January is not on any. Eight weeks hold every
+# weekday of a weekly, fortnightly or monthly rule; a rarer one (a 5th Monday) counts when one is near.
+WEEKDAY_WINDOW = timedelta(weeks=8)
+
+
+# Room for today's weekdays of 30,000 different sessions, and tomorrow's as the date turns.
+@lru_cache(maxsize=65536)
+def _weekdays_ahead(session: Session, today: date) -> frozenset[int]:
+    if (session.freq != "MONTHLY" and session.interval == 1 and session.anchor <= today
+            and not session.valid_to and not session.exdates):
+        return frozenset(session.days)  # every week without end or closures: no dates to work out
+    return frozenset(d.weekday() for d in session.dates(today, today + WEEKDAY_WINDOW - timedelta(days=1)))
 
 
 def occurs_on(session: Session, day: date) -> bool:

@@ -145,9 +145,9 @@ def _rows(db: sqlite_utils.Database, query: Query):
     return db.execute(sql, params)
 
 
-def _matches(row: tuple, sessions: tuple[Session, ...], query: Query) -> bool:
+def _matches(row: tuple, sessions: tuple[Session, ...], query: Query, today: date) -> bool:
     cost, accessibility, languages = row[8], row[9], row[10]
-    if query.day is not None and not any(query.day in s.days for s in sessions):
+    if query.day is not None and not any(s.on_weekday(query.day, today) for s in sessions):
         return False
     if query.on_date is not None and not any(occurs_on(s, query.on_date) for s in sessions):
         return False
@@ -183,7 +183,7 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
                  or query.language)
     for row in _rows(db, query):
         sessions = _sessions(row[7])
-        if filtering and not _matches(row, sessions, query):
+        if filtering and not _matches(row, sessions, query, now.date()):
             continue
         private = row[13]
         asset = {"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
@@ -213,6 +213,15 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     if not results and not ward_only and query.q.strip():
         suggestion = suggest_words(db, query.q)
     return Found(tuple(results), suggestion, tuple(ward_only))
+
+
+def on_each_day(results, today: date) -> dict[int, tuple[tuple[Result, tuple[Session, ...]], ...]]:
+    """Group results by the weekdays (0 = Monday) they really happen on soon, each with those sessions."""
+    by_day = {}
+    for day in range(7):
+        found = ((r, tuple(s for s in r.sessions if s.on_weekday(day, today))) for r in results)
+        by_day[day] = tuple((r, sessions) for r, sessions in found if sessions)
+    return by_day
 
 
 def hydrate(db: sqlite_utils.Database, results) -> tuple[Result, ...]:

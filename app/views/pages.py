@@ -15,6 +15,7 @@ from app.assets.search import (
     hydrate,
     is_stale,
     list_wards,
+    on_each_day,
     redirect_for,
     result_for,
     search,
@@ -221,7 +222,7 @@ def ward(slug: str):
     by_category: dict[str, list] = {}
     for result in results:
         by_category.setdefault(result.asset["category"], []).append(result)
-    by_day = {day: [r for r in results if any(day in s.days for s in r.sessions)] for day in range(7)}
+    by_day = on_each_day(results, now.date())
     area = current_app.config["AREA"]
     parts = build_map(area.map_centre, area.map_zoom, _tiles(),
                       _map_options(url_for("api.assets_geojson", ward=found_ward["slug"],
