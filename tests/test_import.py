@@ -415,3 +415,20 @@ def test_a_bulk_update_of_a_listing_saved_meanwhile_writes_nothing(live_db, area
     with pytest.raises(ConflictError):
         write_saves(db, CONNECTOR, "import", [save])
     assert workspace_asset(db, "belgrave-library")["cost"] == "£1"
+
+
+def test_cli_import_prepares_each_row_once(live_db, tmp_path, monkeypatch):
+    from app.assets import exchange
+
+    sheet, total = a_connectors_sheet(live_db, tmp_path)
+    real_prepare, prepared = exchange.prepare_many, []
+
+    def counting(rows, *args, **kwargs):
+        prepared.extend(rows)
+        return real_prepare(rows, *args, **kwargs)
+
+    monkeypatch.setattr(exchange, "prepare_many", counting)
+    result = CliRunner().invoke(cli, ["import", str(sheet), "--db", str(live_db), "--apply"])
+    assert "Written" in result.output, result.output
+    assert len(prepared) == total  # the apply reused the preview's rows: the database had not changed
+    assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
