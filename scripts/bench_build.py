@@ -5,6 +5,9 @@ Each CSV has N rows at real live Leicester postcodes (seeded, so runs are compar
 baseline does only the essential work: read the CSV, join postcodes to coordinates and put
 each point in a ward; no validation and no SQLite. A third timing only stores the rows in
 SQLite with full-text search, to show what the storing alone costs. Both sides run warm, best of --repeat.
+Then (--import-rows) a connector's import of a sheet, preview + apply, timed against a build of the same
+sheet in the same run: into a database built from another file (all rows new), and over the database
+built from the sheet with one row in ten changed.
 Exits non-zero if any build rejected a row.
 
 \b
@@ -17,6 +20,7 @@ import csv
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -30,6 +34,9 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app import store  # noqa: E402
+from app.accounts import User  # noqa: E402
+from app.assets.exchange import apply_import, plan_import  # noqa: E402
 from app.assets.pipeline import build  # noqa: E402
 from app.assets.record import CATEGORIES  # noqa: E402
 from app.config import load_area  # noqa: E402
@@ -39,15 +46,16 @@ from app.places.wards import load_wards  # noqa: E402
 HEADER = ["id", "name", "category", "description", "postcode", "schedule", "source", "source_date"]
 
 
-def write_assets(path: Path, n: int, postcodes: list[str]) -> None:
-    """Write an asset CSV of n rows at postcodes picked from the given list."""
+def write_assets(path: Path, n: int, postcodes: list[str], prefix: str = "bench", renamed_every: int = 0) -> None:
+    """Write an asset CSV of n rows at postcodes picked from the given list (every k-th renamed, if asked)."""
     rng = random.Random(42)  # the same rows on every run, so timings compare
     slugs = list(CATEGORIES)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for i in range(n):
-            writer.writerow([f"bench-{i}", f"Benchmark asset {i}", slugs[i % len(slugs)],
+            renamed = " (renamed)" if renamed_every and i % renamed_every == 0 else ""
+            writer.writerow([f"{prefix}-{i}", f"Benchmark asset {i}{renamed}", slugs[i % len(slugs)],
                              "Synthetic row for benchmarking", rng.choice(postcodes),
                              "Thu 10:00-12:00" if i % 3 == 0 else "", "benchmark", "2026"])
 
@@ -105,6 +113,41 @@ def sqlite_floor(csv_path: Path, db_path: Path) -> int:
     return count
 
 
+def time_import(area, live_db: Path, copy_from: Path, sheet: Path, repeat: int) -> tuple[float, str]:
+    """Best of repeat: preview (plan_import) + apply_import of sheet into a fresh copy of copy_from."""
+    best, summary = float("inf"), ""
+    for _ in range(repeat):
+        shutil.copyfile(copy_from, live_db)
+        db = store.connect(live_db)
+        store.migrate_connection(db.conn)  # the workspace's tables, as a live database has them
+        start = time.perf_counter()
+        plan = plan_import(db, area, sheet)
+        apply_import(db, area, User(0, "benchmark", "admin"), sheet, plan.digest, preview=plan)
+        best = min(best, time.perf_counter() - start)
+        summary = plan.summary()
+        db.conn.close()
+    return best, summary
+
+
+def import_figures(area, out: Path, n: int, live: list[str], repeat: int) -> None:
+    """Print preview + apply of an n-row sheet against `assetmap build` of the same sheet, in this run."""
+    sheet, small, edited = out / f"import-{n}.csv", out / "small.csv", out / f"import-{n}-edited.csv"
+    write_assets(sheet, n, live)
+    write_assets(small, 100, live, prefix="other")  # a different file: every imported row is new
+    write_assets(edited, n, live, renamed_every=10)  # the same listings, one in ten renamed
+    build_s, _ = best_of(repeat, lambda: build(area, out / "import-build.sqlite", assets_csv=sheet))
+    build(area, out / "from-small.sqlite", assets_csv=small)
+    new_s, new_summary = time_import(area, out / "live.sqlite", out / "from-small.sqlite", sheet, repeat)
+    build(area, out / "from-sheet.sqlite", assets_csv=sheet)
+    changed_s, changed_summary = time_import(area, out / "live.sqlite", out / "from-sheet.sqlite", edited, repeat)
+    click.echo(f"\nImport of {n:,} rows (preview + apply, best of {repeat}) against `assetmap build` of the same file:")
+    click.echo(f"  build: {build_s:.3f} s")
+    click.echo(f"  all new (db built from another file): {new_s:.3f} s, ratio {new_s / build_s:.1f} (floor 2.0); "
+               f"{new_summary}")
+    click.echo(f"  one in ten changed (db built from this file): {changed_s:.3f} s, ratio {changed_s / build_s:.1f}; "
+               f"{changed_summary}")
+
+
 @click.command(help=__doc__)
 @click.option("--sizes", default="1000,10000,100000", show_default=True,
               help="Comma-separated row counts to benchmark.")
@@ -112,7 +155,9 @@ def sqlite_floor(csv_path: Path, db_path: Path) -> int:
               help="Runs per measurement; the fastest is reported.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
               help="Folder for the CSVs and databases (default: a new temporary folder).")
-def main(sizes, repeat, out_dir):
+@click.option("--import-rows", default=10000, show_default=True, type=click.IntRange(min=0),
+              help="Also time a web import (preview + apply) of this many rows against a build of them; 0: skip.")
+def main(sizes, repeat, out_dir, import_rows):
     sizes = sorted(int(s) for s in sizes.split(",") if s.strip())
     out = Path(out_dir or tempfile.mkdtemp(prefix="bench-build-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -166,6 +211,8 @@ def main(sizes, repeat, out_dir):
     click.echo(f"{'N':>8} {'build s':>9} {'base s':>8} {'ratio':>7}")
     for n, build_s, base_s in cold:
         click.echo(f"{n:>8} {build_s:>9.3f} {base_s:>8.3f} {build_s / base_s:>7.1f}")
+    if import_rows:
+        import_figures(area, out, import_rows, live, repeat)
     if failed:
         raise click.ClickException("a build rejected rows; the timings do not measure a clean import")
 

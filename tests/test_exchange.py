@@ -189,7 +189,7 @@ def test_a_save_and_its_history_are_one_transaction(live_db, area, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(edits, "_record", fail)
+    monkeypatch.setattr(edits, "record_history_many", fail)
     db = store.connect(live_db)
     with pytest.raises(RuntimeError):
         save_asset(db, area, ASHA, {"name": "Half saved", "category": "group_activity", "postcode": "LE5 5AA",

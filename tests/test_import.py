@@ -9,7 +9,7 @@ from test_workspace import NOW, ORIGIN, sign_in, token
 
 from app import create_app, store
 from app.accounts import User
-from app.assets.edits import save_asset
+from app.assets.edits import ORIGINAL, history, restore, save_asset, workspace_asset
 from app.assets.exchange import apply_import, plan_import
 from app.cli import cli
 
@@ -153,27 +153,26 @@ def test_an_apply_that_fails_half_way_writes_nothing(live_db, tmp_path, area, mo
     db = store.connect(live_db)
     plan = plan_import(db, area, sheet)
     before = dump(live_db)
-    real_save, calls = exchange.save_asset, []
+    real_write, calls = exchange.write_saves, []
 
-    def second_save_fails(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise exchange.ConflictError(99, [])
-        return real_save(*args, **kwargs)
+    def fails_after_writing(*args, **kwargs):
+        calls.append(len(real_write(*args, **kwargs)))
+        raise exchange.ConflictError(99, [])
 
-    monkeypatch.setattr(exchange, "save_asset", second_save_fails)
+    monkeypatch.setattr(exchange, "write_saves", fails_after_writing)
     try:
         apply_import(db, area, CONNECTOR, sheet, plan.digest)
     except exchange.ImportRefused as exc:
         assert "nothing was imported" in str(exc)
     else:
         raise AssertionError("the apply should have been refused")
-    assert len(calls) == 2  # the first row had been saved before the second failed
+    assert calls and calls[0] > 0  # the rows had been written before the failure
     assert dump(live_db) == before
 
 
 CHILD = """
 import sys
+import time
 from app.assets import exchange
 from app import store
 from app.config import load_area
@@ -181,16 +180,15 @@ from app.accounts import User
 
 db, area = store.connect(sys.argv[1]), load_area()
 plan = exchange.plan_import(db, area, sys.argv[2])
-real_save, saved = exchange.save_asset, []
+real_write = exchange.write_saves
 
-def counting(*args, **kwargs):
-    result = real_save(*args, **kwargs)
-    saved.append(1)
-    if len(saved) == 100:
-        print("mid-apply", flush=True)
+def written_then_waiting(*args, **kwargs):
+    result = real_write(*args, **kwargs)
+    print("mid-apply", flush=True)  # every row written, the transaction not yet committed
+    time.sleep(60)
     return result
 
-exchange.save_asset = counting
+exchange.write_saves = written_then_waiting
 exchange.apply_import(db, area, User(1, "Asha", "connector"), sys.argv[2], plan.digest)
 print("finished", flush=True)
 """
@@ -331,3 +329,107 @@ def test_a_file_that_says_ward_keeps_a_listing_ward_only(live_db, tmp_path, area
     apply_import(db, area, CONNECTOR, sheet, plan_import(db, area, sheet).digest)
     bench = sqlite_utils.Database(live_db)["assets"].get("listening-bench-evington")
     assert (bench["location_precision"], bench["postcode"], bench["lat"]) == ("ward", "LE5 6AA", None)
+
+
+def _history_without_times(db, asset_id):
+    return [{k: v for k, v in entry.items() if k not in ("at", "change_set")} for entry in history(db, asset_id)]
+
+
+def test_a_bulk_import_records_what_a_save_one_by_one_would(live_db, tmp_path, area):
+    import shutil
+
+    sheet, _ = a_connectors_sheet(live_db, tmp_path)
+    twin = tmp_path / "twin.db"
+    shutil.copyfile(live_db, twin)
+    db = store.connect(live_db)
+    original = workspace_asset(db, "belgrave-library")
+    plan = plan_import(db, area, sheet)
+    apply_import(db, area, CONNECTOR, sheet, plan.digest, preview=plan)
+    # The same rows saved one at a time through the form's path, into a copy of the database.
+    one_by_one = store.connect(twin)
+    [(_, new, _)] = plan.new
+    [(_, change, changed)] = plan.changed
+    save_asset(one_by_one, area, CONNECTOR, new, note=f"import of {sheet.name}", action="import", new_id=new["id"],
+               extra={})
+    save_asset(one_by_one, area, CONNECTOR, changed, change.asset_id, note=f"import of {sheet.name}", action="import")
+    for asset_id in (new["id"], change.asset_id):
+        assert _history_without_times(db, asset_id) == _history_without_times(one_by_one, asset_id)
+        bulk, single = workspace_asset(db, asset_id), workspace_asset(one_by_one, asset_id)
+        assert {k: v for k, v in bulk.items() if k != "updated_at"} == {k: v for k, v in single.items() if k != "updated_at"}
+    # Restoring the original undoes the import's changes field by field.
+    restore(db, area, CONNECTOR, change.asset_id, ORIGINAL)
+    restored = workspace_asset(db, change.asset_id)
+    assert (restored["cost"], restored["schedule"]) == (original["cost"], original["schedule"]) != ("Free", None)
+
+
+def test_a_web_edit_between_preview_and_apply_is_kept_and_the_rest_imported(live_db, tmp_path, area):
+    from app.assets.edits import form_values
+
+    db = store.connect(live_db)
+    sheet = write(tmp_path / "costs.csv", ["id", "name", "category", "postcode", "cost"],
+                  [{"id": "belgrave-library", "name": "Belgrave Library", "category": "library", "postcode": "LE4 6JD",
+                    "cost": "Free"},
+                   {"id": "", "name": "Saturday walking group", "category": "group_activity", "postcode": "LE5 5AA",
+                    "cost": "Free"}])
+    preview = plan_import(db, area, sheet)
+    assert len(preview.changed) == 1 and len(preview.new) == 1
+    library = form_values(workspace_asset(db, "belgrave-library"))
+    save_asset(db, area, CONNECTOR, {**library, "schedule": "Mon 09:00-17:00", "cost": "£1"}, "belgrave-library",
+               note="rang them")
+    apply_import(db, area, CONNECTOR, sheet, preview.digest, preview=preview)
+    now = workspace_asset(db, "belgrave-library")
+    assert (now["cost"], now["schedule"]) == ("£1", "Mon 09:00-17:00")  # left alone, not overwritten silently
+    assert db.execute("select count(*) from assets where name = 'Saturday walking group'").fetchone()[0] == 1
+
+
+def test_overwriting_a_web_edit_keeps_the_columns_the_file_lacks(live_db, tmp_path, area):
+    from app.assets.edits import form_values
+
+    db = store.connect(live_db)
+    sheet = write(tmp_path / "costs.csv", ["id", "name", "category", "postcode", "cost"],
+                  [{"id": "belgrave-library", "name": "Belgrave Library", "category": "library", "postcode": "LE4 6JD",
+                    "cost": "Free"}])
+    preview = plan_import(db, area, sheet)
+    library = form_values(workspace_asset(db, "belgrave-library"))
+    save_asset(db, area, CONNECTOR, {**library, "schedule": "Mon 09:00-17:00"}, "belgrave-library", note="rang them")
+    # The preview's prepared rows are reused only where the values are the same: here the schedule is new.
+    apply_import(db, area, CONNECTOR, sheet, preview.digest, overwrite_web_edits=True, preview=preview)
+    now = workspace_asset(db, "belgrave-library")
+    assert (now["cost"], now["schedule"]) == ("Free", "Mon 09:00-17:00")
+
+
+def test_a_bulk_update_of_a_listing_saved_meanwhile_writes_nothing(live_db, area):
+    from datetime import date
+
+    import pytest
+
+    from app.assets.edits import ConflictError, form_values, pending_save, wards_frame, write_saves
+    from app.assets.pipeline import prepare
+
+    db = store.connect(live_db)
+    stale = workspace_asset(db, "belgrave-library")
+    values = {**form_values(stale), "id": "belgrave-library"}
+    save_asset(db, area, CONNECTOR, {**values, "cost": "£1"}, "belgrave-library", note="meanwhile")
+    wards = dict(db.execute("select ward_code, ward_name from wards").fetchall())
+    record, problems = prepare({**values, "cost": "Free"}, area, wards_frame(db), date.today())
+    save = pending_save(record, problems, {**values, "cost": "Free"}, stale, None, wards, "import")
+    with pytest.raises(ConflictError):
+        write_saves(db, CONNECTOR, "import", [save])
+    assert workspace_asset(db, "belgrave-library")["cost"] == "£1"
+
+
+def test_cli_import_prepares_each_row_once(live_db, tmp_path, monkeypatch):
+    from app.assets import exchange
+
+    sheet, total = a_connectors_sheet(live_db, tmp_path)
+    real_prepare, prepared = exchange.prepare_many, []
+
+    def counting(rows, *args, **kwargs):
+        prepared.extend(rows)
+        return real_prepare(rows, *args, **kwargs)
+
+    monkeypatch.setattr(exchange, "prepare_many", counting)
+    result = CliRunner().invoke(cli, ["import", str(sheet), "--db", str(live_db), "--apply"])
+    assert "Written" in result.output, result.output
+    assert len(prepared) == total  # the apply reused the preview's rows: the database had not changed
+    assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"

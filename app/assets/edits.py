@@ -18,9 +18,9 @@ from app.clock import stamp
 from app.config import Area
 from app.places.wards import slugify
 from app.store import ASSET_COLUMNS
-from app.store.connection import insert_row as _insert
 from app.store.connection import transaction
 from app.store.history import record as record_history
+from app.store.history import record_many as record_history_many
 from app.values import truthy
 
 # The fields a person edits: the CSV contract plus the private-address flag.
@@ -114,20 +114,21 @@ def save_values(values: dict[str, str], asset_id: str | None = None, new_id: str
 
 
 def normalised_many(db: sqlite_utils.Database, area: Area, rows: list[dict[str, str]], today: date,
-                    wards: gpd.GeoDataFrame) -> list[tuple[dict[str, str] | None, list[Problem], str]]:
-    """normalised_values for many assets at once, with the id each would have (made if it has none)."""
-    prepared = prepare_many([{**{k: values.get(k, "") for k in EDITABLE}, "id": values.get("id", "")}
-                             for values in rows], area, wards, today)
+                    wards: gpd.GeoDataFrame) -> list[tuple[dict[str, str] | None, list[Problem], dict]]:
+    """normalised_values for many assets at once, with the record each was prepared as (its id made if it had none)."""
+    prepared = prepare_many([save_values(values, values.get("id")) for values in rows], area, wards, today)
     ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
-    out = []
-    for values, (record, problems) in zip(rows, prepared):
-        if any(p.severity == "error" for p in problems):
-            out.append((None, problems, record["id"]))
-            continue
-        row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
-        row["private_address"] = int(truthy(values.get("private_address")))
-        out.append((_form_values(row), problems, record["id"]))
-    return out
+    return [(saved_form(record, problems, values, ward_names), problems, record)
+            for values, (record, problems) in zip(rows, prepared)]
+
+
+def saved_form(record: dict, problems: list[Problem], values: dict[str, str], ward_names: dict) -> dict[str, str] | None:
+    """What the edit form would show once a prepared record is saved: None if it would be rejected."""
+    if any(p.severity == "error" for p in problems):
+        return None
+    row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
+    row["private_address"] = int(truthy(values.get("private_address")))
+    return _form_values(row)
 
 
 DELETED = Problem(None, "status", "this listing is deleted: an admin must bring it back before it can be changed")
@@ -193,8 +194,7 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
         raise _conflict(db, asset_id, expected_version)
     if current:
         values = unpin_ward_only(_form_values(current), values)
-    values = {k: (values.get(k) or "") for k in EDITABLE}
-    values["id"] = asset_id or new_id or ""
+    values = save_values(values, asset_id, new_id)
     if not asset_id and new_id and db.execute("select 1 from assets where id = ?", [new_id]).fetchone():
         raise EditError([Problem(None, "id", f"'{new_id}' is already used by another listing")])
     if prepared is None:
@@ -202,10 +202,30 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
         taken = {r[0] for r in db.execute("select id from assets")} if not values["id"] else frozenset()
         prepared = prepare(values, area, wards if wards is not None else wards_frame(db), today, taken_ids=taken)
     record, problems = prepared
+    ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
+    save = pending_save(record, problems, values, current, extra, ward_names, action)
+    return write_saves(db, user, note, [save])[0]
+
+
+@dataclass
+class PendingSave:
+    """One listing's save worked out but not yet written: its new row, the row before, the fields it changes."""
+    row: dict
+    current: dict | None
+    changed: list[tuple[str, str, str]]
+    action: str
+    warnings: list[Problem]
+
+
+def pending_save(record: dict, problems: list[Problem], values: dict[str, str], current: dict | None,
+                 extra: dict | None, ward_names: dict, action: str | None = None) -> PendingSave:
+    """Work out the row a prepared record saves as, and which fields change; raise EditError if rejected.
+
+    extra None keeps the listing's extra columns (those the form does not show) as they are.
+    """
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise EditError(errors)
-    ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
     row = dict(zip(ASSET_COLUMNS, asset_row(record, problems, ward_names)))
     row["private_address"] = int(truthy(values.get("private_address")))
     if extra is not None:
@@ -215,33 +235,78 @@ def save_asset(db: sqlite_utils.Database, area: Area, user: User, values: dict[s
     if current:
         row["source_row"] = current["source_row"]
     before = _form_values(current) if current else {k: "" for k in EDITABLE}
-    after = _form_values({**row, "ward_name": row["ward_name"]})
+    after = _form_values(row)
     changed = [(k, before.get(k, ""), after.get(k, "")) for k in EDITABLE if before.get(k, "") != after.get(k, "")]
-    if current and not changed:
-        return Saved(asset_id, current["version"], [p for p in problems if p.severity == "warning"])
+    return PendingSave(row, current, changed, action or ("edit" if current else "create"),
+                       [p for p in problems if p.severity == "warning"])
+
+
+def write_saves(db: sqlite_utils.Database, user: User, note: str, saves: list[PendingSave]) -> list[Saved]:
+    """Write listings' saves in one transaction: a change set each, version-checked updates, one data version bump.
+
+    The one write path for listings' fields: a form saves one, an import many in one go.
+    """
+    to_write = [s for s in saves if s.changed or not s.current]
     with transaction(db):
-        change_set = _next_change_set(db)
-        row["updated_at"] = stamp()
-        if current:
-            row["version"] = current["version"] + 1
-            sets = ", ".join(f"{k} = ?" for k in row if k != "id")
-            # The version check is part of the write, so of two racing saves only one can land.
-            updated = db.execute(f"update assets set {sets} where id = ? and version = ? and status != 'deleted'",
-                                 [*(v for k, v in row.items() if k != "id"), asset_id, current["version"]])
-            if updated.rowcount != 1:
-                raise _lost_race(db, asset_id, current["version"])
-        else:
-            row["version"] = 1
-            row["status"] = "open"
+        first_set = _next_change_set(db)
+        at = stamp()
+        inserts, updates = [], []
+        for save in to_write:
+            save.row["updated_at"] = at
+            if save.current:
+                save.row["version"] = save.current["version"] + 1
+                updates.append(save)
+            else:
+                save.row["version"] = 1
+                save.row["status"] = "open"
+                inserts.append(save)
+        if inserts:
+            columns = list(inserts[0].row)
             try:
-                _insert(db, "assets", row)
+                db.conn.executemany(f"insert into assets ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+                                    [[s.row[c] for c in columns] for s in inserts])
             except sqlite3.IntegrityError:
-                raise EditError([Problem(None, "id", f"'{row['id']}' is already used by another listing")]) from None
-        _record(db, change_set, row["id"], user, action or ("edit" if current else "create"), note, changed)
-        if row["private_address"]:
-            row["id"] = _unaddressed_id(db, user, row["id"], {row["postcode"], current and current["postcode"]})
-        _bump_data_version(db)
-    return Saved(row["id"], row["version"], [p for p in problems if p.severity == "warning"])
+                raise EditError([Problem(None, "id", f"'{_first_taken(db, inserts)}' is already used by another listing")]
+                                ) from None
+        if updates:
+            columns = [c for c in updates[0].row if c != "id"]
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            # The version check is part of the write, so of two racing saves only one can land.
+            updated = db.conn.executemany(
+                f"update assets set {sets} where id = ? and version = ? and status != 'deleted'",
+                [[s.row[c] for c in columns] + [s.row["id"], s.current["version"]] for s in updates])
+            if updated.rowcount != len(updates):
+                lost = _first_lost(db, updates)
+                raise _lost_race(db, lost.row["id"], lost.current["version"])
+        record_history_many(db, "asset", user.name, note, [(s.row["id"], s.action, s.changed, first_set + i)
+                                                           for i, s in enumerate(to_write)])
+        for save in to_write:
+            if save.row["private_address"]:
+                save.row["id"] = _unaddressed_id(db, user, save.row["id"],
+                                                 {save.row["postcode"], save.current and save.current["postcode"]})
+        if to_write:
+            _bump_data_version(db)
+    return [Saved(s.row["id"], s.row.get("version") or s.current["version"], s.warnings) for s in saves]
+
+
+def _first_taken(db, inserts: list[PendingSave]) -> str:
+    """The first id among new listings that another listing (or an earlier one of them) already has."""
+    seen = set()
+    for save in inserts:
+        asset_id = save.row["id"]
+        if asset_id in seen or db.execute("select 1 from assets where id = ?", [asset_id]).fetchone():
+            return asset_id
+        seen.add(asset_id)
+    return inserts[0].row["id"]
+
+
+def _first_lost(db, updates: list[PendingSave]) -> PendingSave:
+    """The first version-checked update that changed no row (its listing is not at the version it set)."""
+    for save in updates:
+        now = db.execute("select version from assets where id = ?", [save.row["id"]]).fetchone()
+        if now is None or now[0] != save.row["version"]:
+            return save
+    return updates[0]
 
 
 def rename_asset(db: sqlite_utils.Database, user: User, old_id: str, new_id: str, note: str) -> None:
@@ -262,10 +327,16 @@ def rename_asset(db: sqlite_utils.Database, user: User, old_id: str, new_id: str
 
 def current_id(db: sqlite_utils.Database, asset_id: str) -> str:
     """Return the id an asset has now, following renames (for spreadsheets holding old ids)."""
-    if not asset_id or db.execute("select 1 from assets where id = ?", [asset_id]).fetchone():
-        return asset_id
-    row = db.execute("select new_id from asset_redirects where old_id = ?", [asset_id]).fetchone()
-    return row[0] if row else asset_id
+    return current_ids(db, [asset_id])[0]
+
+
+def current_ids(db: sqlite_utils.Database, asset_ids: list[str]) -> list[str]:
+    """current_id for many ids at once: one query for the ids in use, one for the renamed."""
+    wanted = json.dumps(sorted({a for a in asset_ids if a}))
+    in_use = {r[0] for r in db.execute("select id from assets where id in (select value from json_each(?))", [wanted])}
+    moved = dict(db.execute("select old_id, new_id from asset_redirects where old_id in (select value from json_each(?))",
+                            [wanted]).fetchall())
+    return [a if not a or a in in_use else moved.get(a, a) for a in asset_ids]
 
 
 def _postcode_slugs(postcodes) -> list[str]:
@@ -303,23 +374,40 @@ def rename_private_ids(db: sqlite_utils.Database) -> list[tuple[str, str]]:
 
 def set_status(db: sqlite_utils.Database, user: User, asset_id: str, status: str, note: str = "") -> int:
     """Open, temporarily close, close, hide or delete an asset; only admins may undo a deletion."""
-    if status not in STATUSES:
-        raise EditError([Problem(None, "status", f"'{status}' is not one of: {', '.join(STATUSES)}")])
+    return set_statuses(db, user, [(asset_id, status)], note)[0]
+
+
+def set_statuses(db: sqlite_utils.Database, user: User, wanted: list[tuple[str, str]], note: str = "") -> list[int]:
+    """set_status for many listings in one transaction, each its own change set; returns their versions."""
+    for _, status in wanted:
+        if status not in STATUSES:
+            raise EditError([Problem(None, "status", f"'{status}' is not one of: {', '.join(STATUSES)}")])
     # Read inside the write transaction, so a save racing this one cannot be overwritten.
     with transaction(db):
-        current = workspace_asset(db, asset_id)
-        if current is None:
-            raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
-        if current["status"] == "deleted" and not user.is_admin:
-            raise EditError([Problem(None, "status", "only an admin can bring back a deleted listing")])
-        if current["status"] == status:
-            return current["version"]
-        version = current["version"] + 1
-        db.execute("update assets set status = ?, version = ?, updated_at = ? where id = ?",
-                   [status, version, stamp(), asset_id])
-        _record(db, _next_change_set(db), asset_id, user, "status", note, [("status", current["status"], status)])
-        _bump_data_version(db)
-    return version
+        ids = json.dumps([asset_id for asset_id, _ in wanted])
+        found = {r["id"]: dict(r) for r in db.execute(
+            "select id, status, version from assets where id in (select value from json_each(?))", [ids])}
+        versions, writes = [], []
+        for asset_id, status in wanted:
+            current = found.get(asset_id)
+            if current is None:
+                raise EditError([Problem(None, "id", f"no asset with id '{asset_id}'")])
+            if current["status"] == "deleted" and not user.is_admin:
+                raise EditError([Problem(None, "status", "only an admin can bring back a deleted listing")])
+            if current["status"] != status:
+                writes.append((asset_id, current["status"], status, current["version"] + 1))
+                current["status"], current["version"] = status, current["version"] + 1
+            versions.append(current["version"])
+        if writes:
+            at = stamp()
+            db.conn.executemany("update assets set status = ?, version = ?, updated_at = ? where id = ?",
+                                [(status, version, at, asset_id) for asset_id, _, status, version in writes])
+            first_set = _next_change_set(db)
+            record_history_many(db, "asset", user.name, note, [
+                (asset_id, "status", [("status", old, new)], first_set + i)
+                for i, (asset_id, old, new, _) in enumerate(writes)])
+            _bump_data_version(db)
+    return versions
 
 
 def verify(db: sqlite_utils.Database, user: User, asset_id: str, today: date | None = None, note: str = "") -> int:

@@ -14,14 +14,15 @@ from app.accounts import User
 from app.assets.edits import (
     ConflictError,
     EditError,
-    current_id,
+    current_ids,
     form_values,
-    normalised_many,
-    save_asset,
+    pending_save,
     save_values,
-    set_status,
+    saved_form,
+    set_statuses,
     unpin_ward_only,
     wards_frame,
+    write_saves,
 )
 from app.assets.pipeline import prepare_many
 from app.assets.record import COLUMNS, PUBLIC_SQL, STATUSES, Problem, decode_csv_bytes, parse_asset_csv
@@ -97,6 +98,11 @@ class ImportPlan:
     changed: list[tuple[int, Change, dict]] = field(default_factory=list)     # (row, change, values)
     unchanged: list[tuple[int, str]] = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)             # (row, reasons)
+    # What the apply writes from: each new or changed listing's prepared record, and the row it replaces.
+    prepared: dict[str, tuple[dict, list[Problem]]] = field(default_factory=dict, repr=False)
+    current: dict[str, dict] = field(default_factory=dict, repr=False)
+    # Each row's values as prepared, with the record made of them, so an apply can reuse the preview's work.
+    by_values: dict[tuple, tuple[dict, list[Problem]]] = field(default_factory=dict, repr=False)
 
     @property
     def conflicts(self) -> list[Change]:
@@ -107,20 +113,26 @@ class ImportPlan:
                 f"{len(self.unchanged)} unchanged, {len(self.rejected)} rejected")
 
 
-def _last_web_edit(db: sqlite_utils.Database, asset_id: str) -> str | None:
-    row = db.execute("select at, user_name, action from changes where asset_id = ? order by change_set desc limit 1",
-                     [asset_id]).fetchone()
-    if row and row[2] != "import":
-        return f"edited on the web on {row[0][:10]} by {row[1]}"
-    return None
+def _last_web_edits(db: sqlite_utils.Database, asset_ids: list[str]) -> dict[str, str]:
+    """For each listing whose newest change was made on the web (not by an import): who made it and when."""
+    # SQLite takes the bare columns from the row holding max(change_set): the newest change of each listing.
+    rows = db.execute("select asset_id, max(change_set), at, user_name, action from changes "
+                      "where asset_id in (select value from json_each(?)) group by asset_id", [json.dumps(asset_ids)])
+    return {r[0]: f"edited on the web on {r[2][:10]} by {r[3]}" for r in rows if r[4] != "import"}
+
+
+def _listings(db: sqlite_utils.Database, asset_ids) -> dict[str, dict]:
+    return {r["id"]: dict(r) for r in db.execute("select * from assets where id in (select value from json_each(?))",
+                                                 [json.dumps(sorted(set(asset_ids)))])}
 
 
 def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: date | None = None,
-                name: str | None = None) -> ImportPlan:
+                name: str | None = None, preview: ImportPlan | None = None) -> ImportPlan:
     """Work out what importing a CSV would do, writing nothing: new, changed, unchanged, rejected.
 
     Only the columns the file has are compared and changed: a spreadsheet without a `cost`
-    column leaves every listing's cost as it is.
+    column leaves every listing's cost as it is. Rows whose values are the same as in
+    `preview` (a plan of the same file) reuse the records it prepared instead of preparing them again.
     """
     today = today or date.today()
     path = Path(path)
@@ -128,14 +140,10 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
     name = name or path.name
     asset_file = parse_asset_csv(decode_csv_bytes(data, name), name)
     plan = ImportPlan(name, hashlib.sha256(data).hexdigest())
-    wards = wards_frame(db)
     present = set(asset_file.columns) - {"id"}
     if any(h == "private_address" for h, _ in asset_file.extras):
         present.add("private_address")
-    assets = {r["id"]: dict(r) for r in db.execute("select * from assets")}
-    # First each row's values as they would be saved, then all rows checked and placed together:
-    # one postcode and ward lookup for the whole file, not one per row.
-    pending = []
+    read = []
     for raw in asset_file.rows:
         values = asset_file.values(raw)
         extras = asset_file.extra_values(raw)
@@ -149,22 +157,38 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
         if status and status not in STATUSES:
             plan.rejected.append((raw.row, f"row {raw.row}, status: '{status}' is not one of: {', '.join(STATUSES)}"))
             continue
-        asset_id = current_id(db, values.get("id", "").strip())  # a spreadsheet may hold an old id
+        read.append((raw.row, values, extras, status))
+    # A spreadsheet may hold old ids; then one query for the listings the file names.
+    ids = current_ids(db, [values.get("id", "").strip() for _, values, _, _ in read])
+    assets = _listings(db, ids)
+    pending = []
+    for (row, values, extras, status), asset_id in zip(read, ids):
         now = form_values(assets[asset_id]) if asset_id in assets else None
         merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
         if now and "location_precision" in present:
             merged["keep_ward"] = "1"  # the file says the precision itself
         elif now:
             merged = unpin_ward_only(now, merged)  # as the edit form does, so the apply saves what is shown
-        pending.append((raw.row, asset_id, merged, extras, status))
-    normalised = normalised_many(db, area, [merged for _, _, merged, _, _ in pending], today, wards)
+        pending.append((row, asset_id, merged, extras, status))
+    # Every row checked and placed together: one postcode and ward lookup for the whole file, not one per row.
+    to_save = [save_values(merged, merged.get("id") or asset_id) for _, asset_id, merged, _, _ in pending]
+    keys = [tuple(values.items()) for values in to_save]
+    reuse = preview.by_values if preview is not None and preview.digest == plan.digest else {}
+    fresh = iter(prepare_many([v for v, k in zip(to_save, keys) if k not in reuse], area, wards_frame(db), today))
+    prepared = [reuse[k] if k in reuse else next(fresh) for k in keys]
+    plan.by_values = dict(zip(keys, prepared))
+    made = [record["id"] for (_, asset_id, _, _, _), (record, _) in zip(pending, prepared) if not asset_id]
+    if made:  # a row without an id may be a listing already there (its id made the same way)
+        assets.update(_listings(db, made))
+    ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
     seen: set[str] = set()
-    for (row, asset_id, merged, extras, status), (normal, problems, made_id) in zip(pending, normalised):
+    changed = []
+    for (row, asset_id, merged, extras, status), (record, problems) in zip(pending, prepared):
         errors = [p for p in problems if p.severity == "error"]
-        if normal is None or errors:
+        if errors:
             plan.rejected.append((row, "; ".join(str(Problem(row, p.column, p.message)) for p in errors)))
             continue
-        asset_id = asset_id or made_id
+        asset_id = asset_id or record["id"]
         current = assets.get(asset_id)
         if current is not None and current["status"] == "deleted":
             reason = f"row {row}: '{asset_id}' is deleted; an admin must bring it back in the workspace first"
@@ -177,56 +201,66 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
         merged = {**merged, "id": asset_id, "_extra": extras or None, "_status": status}
         if current is None:
             plan.new.append((row, merged, [p for p in problems if p.severity == "warning"]))
+            plan.prepared[asset_id] = (record, problems)
             continue
-        now = form_values(current)
+        now, normal = form_values(current), saved_form(record, problems, merged, ward_names)
         fields = [(k, now.get(k, ""), normal.get(k, "")) for k in sorted(present)
                   if k in normal and now.get(k, "") != normal.get(k, "")]
         status_change = status if status and status != current["status"] else None
         if not fields and not status_change:
             plan.unchanged.append((row, asset_id))
             continue
-        plan.changed.append((row, Change(asset_id, fields, _last_web_edit(db, asset_id), status_change), merged))
+        changed.append((row, Change(asset_id, fields, None, status_change), merged))
+        plan.prepared[asset_id], plan.current[asset_id] = (record, problems), current
+    web_edits = _last_web_edits(db, [change.asset_id for _, change, _ in changed])
+    for row, change, merged in changed:
+        change.web_edit = web_edits.get(change.asset_id)
+        plan.changed.append((row, change, merged))
     return plan
 
 
 def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | Path, digest: str,
-                 overwrite_web_edits: bool = False, today: date | None = None, name: str | None = None) -> ImportPlan:
+                 overwrite_web_edits: bool = False, today: date | None = None, name: str | None = None,
+                 preview: ImportPlan | None = None) -> ImportPlan:
     """Import a CSV exactly as previewed (same file digest), all rows or none; returns the plan carried out.
 
     Rows that would overwrite a web edit are skipped unless overwrite_web_edits. The plan is
-    worked out again inside the one write transaction, so it matches what is written.
+    worked out again inside the one write transaction, so it matches what is written; given
+    the preview's plan, rows whose values have not changed since are not prepared again.
     """
     try:
         with transaction(db):
-            plan = plan_import(db, area, path, today, name)
+            plan = plan_import(db, area, path, today, name, preview)
             if plan.digest != digest:
                 raise ImportRefused("the file is not the one that was previewed; preview it again")
-            _carry_out(db, area, user, plan, overwrite_web_edits, today)
+            _carry_out(db, user, plan, overwrite_web_edits)
     except (EditError, ConflictError) as exc:
         raise ImportRefused(f"nothing was imported, because a listing could not be saved: {exc}") from None
     return plan
 
 
-def _carry_out(db, area: Area, user: User, plan: ImportPlan, overwrite_web_edits: bool, today: date | None) -> None:
+def _carry_out(db, user: User, plan: ImportPlan, overwrite_web_edits: bool) -> None:
+    """Write the plan's new and changed listings in bulk, from the records the plan prepared."""
     note = f"import of {plan.file_name}"
-    wards = wards_frame(db)
+    ward_names = dict(db.execute("select ward_code, ward_name from wards").fetchall())
     changed = [(change, values) for _, change, values in plan.changed
                if not (change.web_edit and not overwrite_web_edits)]
-    # Every row checked and placed at once (one ward lookup), as the preview did, not row by row.
-    prepared = iter(prepare_many([save_values(values, new_id=values["id"]) for _, values, _ in plan.new]
-                                 + [save_values(values, change.asset_id) for change, values in changed if change.fields],
-                                 area, wards, today or date.today()))
+    saves = [pending_save(*plan.prepared[values["id"]], save_values(values, new_id=values["id"]), None,
+                          values["_extra"] or {}, ward_names, "import") for _, values, _ in plan.new]
+    saves += [pending_save(*plan.prepared[change.asset_id], save_values(values, change.asset_id),
+                           plan.current[change.asset_id], values["_extra"], ward_names, "import")
+              for change, values in changed if change.fields]
+    saved = iter(write_saves(db, user, note, saves))
+    statuses = []
     for _, values, _ in plan.new:
-        saved = save_asset(db, area, user, values, note=note, action="import", today=today, new_id=values["id"],
-                           extra=values["_extra"] or {}, wards=wards, prepared=next(prepared))
+        asset_id = next(saved).asset_id  # a private one may have been renamed
         if values["_status"] and values["_status"] != "open":
-            set_status(db, user, saved.asset_id, values["_status"], note)  # a private one may have been renamed
+            statuses.append((asset_id, values["_status"]))
     for change, values in changed:
-        if change.fields:
-            save_asset(db, area, user, values, change.asset_id, note=note, action="import", today=today,
-                       extra=values["_extra"], wards=wards, prepared=next(prepared))
+        asset_id = next(saved).asset_id if change.fields else change.asset_id
         if change.status:
-            set_status(db, user, change.asset_id, change.status, note)
+            statuses.append((asset_id, change.status))
+    set_statuses(db, user, statuses, note)
 
 
 class ImportRefused(ValueError):

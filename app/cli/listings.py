@@ -70,7 +70,8 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
         click.echo("Nothing was written. Run again with --apply to write it.")
         return
     try:
-        apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits)
+        apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits,
+                     preview=plan)  # rows unchanged since this preview are not prepared again
     except ImportRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Written; each change is in the listings' history.")
