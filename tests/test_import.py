@@ -2,6 +2,7 @@
 import csv
 import io
 import re
+from datetime import datetime
 
 import sqlite_utils
 from click.testing import CliRunner
@@ -433,3 +434,26 @@ def test_cli_import_prepares_each_row_once(live_db, tmp_path, monkeypatch):
     assert "Written" in result.output, result.output
     assert len(prepared) == total  # the apply reused the preview's rows: the database had not changed
     assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
+
+
+def test_a_large_import_is_found_by_search_and_later_saves_stay_indexed(live_db, tmp_path, area):
+    from app.assets.search import Query, search
+    from app.store.schema import BULK_INDEX_ROWS
+
+    db = store.connect(live_db)
+    postcodes = [r[0] for r in db.execute("select postcode from postcodes where ward_code is not null "
+                                          f"order by postcode limit {BULK_INDEX_ROWS + 50}")]
+    sheet = write(tmp_path / "many.csv", ["name", "category", "postcode", "source"],
+                  [{"name": f"Knit and natter {i}", "category": "group_activity", "postcode": p, "source": "poster"}
+                   for i, p in enumerate(postcodes)])
+    plan = plan_import(db, area, sheet)
+    apply_import(db, area, User(0, "test", "admin"), sheet, plan.digest)
+    found = search(db, Query(q="natter"), datetime(2026, 11, 26, 9, 0)).results
+    assert len(found) == len(postcodes)  # every imported listing is in the search index
+    triggers = {r[0] for r in db.execute("select name from sqlite_master where type = 'trigger'")}
+    assert {"assets_ai", "assets_ad", "assets_au"} <= triggers  # the index keeps itself up to date again
+    save_asset(db, area, User(0, "test", "admin"), {"name": "Crochet circle", "category": "group_activity",
+                                                     "postcode": postcodes[0], "source": "poster"})
+    assert [r.asset["name"] for r in search(db, Query(q="crochet"), datetime(2026, 11, 26, 9, 0)).results] == [
+        "Crochet circle"]
+    assert db.execute("insert into assets_fts(assets_fts) values('integrity-check')")  # FTS5's own check

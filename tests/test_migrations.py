@@ -6,10 +6,10 @@ import shutil
 import sqlite3
 
 import pytest
+from conftest import TEST_DATA
 
 from app import create_app
 from app.store import migrations
-from conftest import TEST_DATA
 
 FIXTURE = TEST_DATA / "migrations" / "assetmap-c264fb8.db.gz"
 LIVE_TABLES = ("users", "changes", "suggestions", "traders", "trader_checks", "recommendations", "trader_changes")

@@ -21,6 +21,7 @@ from app.store import ASSET_COLUMNS
 from app.store.connection import transaction
 from app.store.history import record as record_history
 from app.store.history import record_many as record_history_many
+from app.store.schema import insert_assets
 from app.values import truthy
 
 # The fields a person edits: the CSV contract plus the private-address flag.
@@ -263,8 +264,7 @@ def write_saves(db: sqlite_utils.Database, user: User, note: str, saves: list[Pe
         if inserts:
             columns = list(inserts[0].row)
             try:
-                db.conn.executemany(f"insert into assets ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
-                                    [[s.row[c] for c in columns] for s in inserts])
+                insert_assets(db, columns, [[s.row[c] for c in columns] for s in inserts])
             except sqlite3.IntegrityError:
                 raise EditError([Problem(None, "id", f"'{_first_taken(db, inserts)}' is already used by another listing")]
                                 ) from None
