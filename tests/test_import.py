@@ -100,7 +100,12 @@ def test_cli_import(live_db, tmp_path):
     assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
 
 
-def test_web_upload_preview_and_apply(live_db, tmp_path):
+def test_web_upload_preview_and_apply(live_db, tmp_path, monkeypatch):
+    from app.assets import exchange
+
+    plans = []
+    real_plan = exchange.plan_import
+    monkeypatch.setattr(exchange, "plan_import", lambda *a, **k: plans.append(1) or real_plan(*a, **k))
     app = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "NOW": NOW,
                       "SECRET_KEY": "test only", "SESSION_COOKIE_SECURE": False})
     client = app.test_client()
@@ -118,6 +123,7 @@ def test_web_upload_preview_and_apply(live_db, tmp_path):
     assert wrong.status_code == 409
     done = client.post(action, headers={"Origin": ORIGIN}, data={"csrf_token": token(client, "/workspace/"), "digest": digest})
     assert done.status_code == 200 and "Imported" in done.get_data(as_text=True)
+    assert plans == []  # the preview shown was written as it was, without planning the file again
     assert sqlite_utils.Database(live_db)["assets"].get("belgrave-library")["cost"] == "Free"
     history = client.get("/workspace/assets/belgrave-library/history").get_data(as_text=True)
     assert "import of edited.csv" in history and "Asha" in history
@@ -457,3 +463,20 @@ def test_a_large_import_is_found_by_search_and_later_saves_stay_indexed(live_db,
     assert [r.asset["name"] for r in search(db, Query(q="crochet"), datetime(2026, 11, 26, 9, 0)).results] == [
         "Crochet circle"]
     assert db.execute("insert into assets_fts(assets_fts) values('integrity-check')")  # FTS5's own check
+
+
+def test_an_apply_right_after_its_preview_writes_the_preview_without_planning_again(live_db, tmp_path, area,
+                                                                                     monkeypatch):
+    from app.assets import exchange
+
+    db = store.connect(live_db)
+    sheet, _ = a_connectors_sheet(live_db, tmp_path)
+    preview = plan_import(db, area, sheet)
+    plans = []
+    real_plan = exchange.plan_import
+    monkeypatch.setattr(exchange, "plan_import", lambda *a, **k: plans.append(1) or real_plan(*a, **k))
+    done = apply_import(db, area, CONNECTOR, sheet, preview.digest, preview=preview)
+    assert plans == [] and done is preview  # nothing changed since: the preview is what is written
+    assert workspace_asset(db, "belgrave-library")["cost"] == "Free"
+    again = plan_import(db, area, sheet)
+    assert not again.new and not again.changed  # all of it landed

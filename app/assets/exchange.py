@@ -28,7 +28,7 @@ from app.assets.pipeline import prepare_many
 from app.assets.record import COLUMNS, PUBLIC_SQL, STATUSES, Problem, decode_csv_bytes, parse_asset_csv
 from app.config import Area
 from app.formats.csv_safe import SPREADSHEET_ENCODING, neutralise
-from app.store.connection import transaction
+from app.store.connection import data_version, transaction
 
 EXPORT_EXTRA = ("status", "private_address")
 
@@ -103,6 +103,8 @@ class ImportPlan:
     current: dict[str, dict] = field(default_factory=dict, repr=False)
     # Each row's values as prepared, with the record made of them, so an apply can reuse the preview's work.
     by_values: dict[tuple, tuple[dict, list[Problem]]] = field(default_factory=dict, repr=False)
+    # The listings' data version it was planned on: unchanged at the apply, the plan still holds.
+    based_on: tuple | None = field(default=None, repr=False)
 
     @property
     def conflicts(self) -> list[Change]:
@@ -119,6 +121,12 @@ def _last_web_edits(db: sqlite_utils.Database, asset_ids: list[str]) -> dict[str
     rows = db.execute("select asset_id, max(change_set), at, user_name, action from changes "
                       "where asset_id in (select value from json_each(?)) group by asset_id", [json.dumps(asset_ids)])
     return {r[0]: f"edited on the web on {r[2][:10]} by {r[3]}" for r in rows if r[4] != "import"}
+
+
+def _listings_version(db: sqlite_utils.Database) -> tuple:
+    """Identify the listings as they are now: the database file and its data version (bumped by every save)."""
+    path, inode, _, version = data_version(db)
+    return path, inode, version
 
 
 def _listings(db: sqlite_utils.Database, asset_ids) -> dict[str, dict]:
@@ -139,7 +147,7 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
     data = path.read_bytes()
     name = name or path.name
     asset_file = parse_asset_csv(decode_csv_bytes(data, name), name)
-    plan = ImportPlan(name, hashlib.sha256(data).hexdigest())
+    plan = ImportPlan(name, hashlib.sha256(data).hexdigest(), based_on=_listings_version(db))
     present = set(asset_file.columns) - {"id"}
     if any(h == "private_address" for h, _ in asset_file.extras):
         present.add("private_address")
@@ -161,9 +169,10 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
     # A spreadsheet may hold old ids; then one query for the listings the file names.
     ids = current_ids(db, [values.get("id", "").strip() for _, values, _, _ in read])
     assets = _listings(db, ids)
+    forms = {asset_id: form_values(asset) for asset_id, asset in assets.items()}  # each listing's form, once
     pending = []
     for (row, values, extras, status), asset_id in zip(read, ids):
-        now = form_values(assets[asset_id]) if asset_id in assets else None
+        now = forms.get(asset_id)
         merged = {**now, **{k: v for k, v in values.items() if k in present}} if now else values
         if now and "location_precision" in present:
             merged["keep_ward"] = "1"  # the file says the precision itself
@@ -203,7 +212,8 @@ def plan_import(db: sqlite_utils.Database, area: Area, path: str | Path, today: 
             plan.new.append((row, merged, [p for p in problems if p.severity == "warning"]))
             plan.prepared[asset_id] = (record, problems)
             continue
-        now, normal = form_values(current), saved_form(record, problems, merged, ward_names)
+        now = forms[asset_id] if asset_id in forms else form_values(current)
+        normal = saved_form(record, problems, merged, ward_names)
         fields = [(k, now.get(k, ""), normal.get(k, "")) for k in sorted(present)
                   if k in normal and now.get(k, "") != normal.get(k, "")]
         status_change = status if status and status != current["status"] else None
@@ -230,7 +240,10 @@ def apply_import(db: sqlite_utils.Database, area: Area, user: User, path: str | 
     """
     try:
         with transaction(db):
-            plan = plan_import(db, area, path, today, name, preview)
+            if preview is not None and preview.digest == digest and preview.based_on == _listings_version(db):
+                plan = preview  # nothing has changed since the preview: it is exactly what would be written
+            else:
+                plan = plan_import(db, area, path, today, name, preview)
             if plan.digest != digest:
                 raise ImportRefused("the file is not the one that was previewed; preview it again")
             _carry_out(db, user, plan, overwrite_web_edits)

@@ -28,6 +28,7 @@ from app.assets.edits import (
 from app.assets.exchange import ImportRefused, apply_import, plan_import
 from app.assets.record import CATEGORIES, STATUSES, CsvFileError
 from app.assets.schedule import ScheduleError, assumed_weeks, parse_schedule
+from app.cache import LRUCache
 from app.views.auth import admin_required, sign_in_required, workspace_target
 from app.web.db import get_write_db
 from app.web.filters import local_now
@@ -305,6 +306,11 @@ def too_large(error):
                                    "ASSETMAP_MAX_CONTENT_LENGTH."), 413
 
 
+# The previews shown, by upload: an apply soon after its preview writes it without planning again
+# (apply_import checks nothing has changed since, and plans afresh if anything has).
+_PREVIEWS = LRUCache(8)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @sign_in_required
 def import_upload():
@@ -323,6 +329,7 @@ def import_upload():
             store.private_file(_uploads() / f"{token}.name").write_text(name)
             try:
                 plan = plan_import(get_write_db(), current_app.config["AREA"], path, _today(), name)
+                _PREVIEWS.put(token, plan)
             except CsvFileError as exc:
                 error = str(exc)
                 _discard(token)
@@ -353,7 +360,7 @@ def import_apply(token: str):
     name = name_file.read_text() if name_file.exists() else None
     try:
         plan = apply_import(get_write_db(), current_app.config["AREA"], g.user, path, request.form.get("digest", ""),
-                            request.form.get("overwrite") == "1", _today(), name)
+                            request.form.get("overwrite") == "1", _today(), name, preview=_PREVIEWS.get(token))
     except ImportRefused as exc:
         return render_template("workspace/message.html", title="Not imported", message=str(exc)), 409
     _discard(token)
