@@ -26,7 +26,7 @@ from app.web.wording import category_name, day_name, describe_date, describe_nex
 
 bp = Blueprint("pages", __name__)
 
-SEARCH_KEYS = ("postcode", "ward", "lat", "lon", "q", "category", "day", "today", "free", "access",
+SEARCH_KEYS = ("postcode", "ward", "lat", "lon", "q", "category", "day", "today", "now", "free", "access",
                "language", "radius")
 
 
