@@ -1,0 +1,12 @@
+"""QR codes drawn on our own server as inline SVG (segno), so sharing a list asks no outside service."""
+from __future__ import annotations
+
+import segno
+from markupsafe import Markup, escape
+
+
+def qr_svg(text: str, label: str) -> Markup:
+    """Return text as a QR code in an <svg> named by label, for a page to show and print."""
+    # segno is a well-kept, dependency-free encoder: QR error correction is not worth writing by hand.
+    svg = segno.make(text, error="m").svg_inline(scale=4, svgclass="qr", lineclass=None, omitsize=False)
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))
