@@ -302,3 +302,82 @@ def test_the_ward_page_says_when_something_is_not_weekly(weekday_ward):
     assert "<bdi>Group fortnightly</bdi></a> – Every other Tuesday, 10am to 12 noon, from 1 December 2026" in tuesday
     assert "<bdi>Group fifteenth</bdi></a> – The 15th of the month, 10am to 11am" in tuesday
     assert "<bdi>Group weekly</bdi></a> – Every Tuesday, 10am to 12 noon" in tuesday
+
+
+@pytest.fixture
+def list_client(live_db, area):
+    """A live site with a private home listing and a hidden one, for "my list"."""
+    from app import store
+    from app.accounts import User
+    from app.assets.edits import save_asset
+
+    db = store.connect(live_db)
+    saved = save_asset(db, area, User(1, "Asha", "connector"),
+                       {"name": "Knit at home", "category": "group_activity", "postcode": "LE5 5AA",
+                        "address": "12 Ash Close", "contact_phone": "0116 000 0000",
+                        "private_address": "1", "source": "host"})
+    db.execute("update assets set status = 'hidden' where id = 'belgrave-library'")
+    db.conn.commit()
+    db.conn.close()
+    client = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "",
+                         "NOW": datetime(2026, 11, 26, 9, 0)}).test_client()
+    return client, saved.asset_id
+
+
+def _entries(html):
+    return re.findall(r'<li class="result">(.*?)</li>', html, re.S)
+
+
+def test_my_list_shows_private_without_address_and_gone_ones_as_no_longer_listed(list_client, built_db):
+    client, private_id = list_client
+    import sqlite_utils
+    other = sqlite_utils.Database(built_db[0]).execute(
+        "select id, name from assets where status = 'open' and address is not null and address != '' "
+        "and id != 'belgrave-library' order by id limit 1").fetchone()
+    html = page(client, f"/list?ids={other[0]},{private_id},belgrave-library,never-existed")
+    items = _entries(html)
+    assert len(items) == 4
+    assert other[1].split()[0] in items[0]
+    assert "Knit at home" in items[1] and "0116 000 0000" in items[1]
+    assert "12 Ash Close" not in html and "LE5 5AA" not in items[1]
+    # Hidden and unknown look the same, and neither says what it was.
+    assert "No longer listed" in items[2] and "No longer listed" in items[3]
+    assert "Belgrave Library" not in html
+    # The link and QR code to share carry only what is still listed, in the order picked.
+    assert f"/list?ids={other[0]},{private_id}\"" in html
+    assert 'role="img" aria-label="QR code for this list"' in html
+
+
+def test_ticked_listings_are_added_once_and_can_be_taken_off(list_client):
+    from app.web.qr import qr_svg
+
+    client, private_id = list_client
+    html = page(client, f"/list?ids={private_id}&add=evington-library&add={private_id}&add=bad%3Cscript%3E")
+    share = f"http://localhost/list?ids={private_id},evington-library"
+    assert f'<a href="{share}">' in html
+    assert len(_entries(html)) == 2 and "Evington Library" in _entries(html)[1]
+    assert "Part of this link was not a listing" in html and "<script>" not in html
+    assert str(qr_svg(share, "QR code for this list")) in html  # the code encodes exactly the link
+    removed = page(client, f"/list?ids={private_id},evington-library&remove=evington-library")
+    assert len(_entries(removed)) == 1
+    assert "Evington" not in removed.split("<ol")[1]
+
+
+def test_a_list_is_capped_and_an_empty_one_says_how_to_start(client):
+    many = ",".join(f"listing-{n}" for n in range(40))
+    html = page(client, f"/list?ids={many}")
+    assert "A list can hold 30 listings" in html and len(_entries(html)) == 30
+    empty = page(client, "/list")
+    assert "Your list is empty" in empty and "<svg" not in empty
+
+
+def test_results_can_be_ticked_into_my_list_and_the_list_follows_the_search(client):
+    html = page(client, "/?postcode=LE4+6JD&ids=evington-library")
+    assert 'name="add" value="belgrave-library" form="pick"' in html
+    form = html[html.index('id="pick"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="ids" value="evington-library"' in form
+    assert "Show my list" in form
+    # The list rides along in the search's own links (next page, map, print).
+    assert "ids=evington-library" in html[html.index("Show these on a map") - 300:html.index("Show these on a map")]
+    assert 'form="pick"' in page(client, "/map?postcode=LE4+6JD")

@@ -208,3 +208,29 @@ def weekday_db(tmp_path_factory, area):
 def test_the_day_filter_means_that_weekday_in_the_weeks_ahead(weekday_db, asset_id, text, weekday, expected):
     found = search(weekday_db, Query(day=weekday), datetime.combine(WEEKDAY_TODAY, datetime.min.time()))
     assert (asset_id in ids(found)) is expected
+
+
+@pytest.mark.parametrize("moment, expected", [
+    (datetime(2026, 11, 26, 9, 0), []),                                   # nothing has started yet
+    (datetime(2026, 11, 26, 10, 30), ["bench", "belgrave-library"]),
+    (datetime(2026, 11, 26, 12, 0), ["near-lunch", "belgrave-library"]),  # the bench ended at 12
+    (datetime(2026, 11, 30, 10, 15), ["yoga"]),                           # Monday
+    (datetime(2026, 11, 29, 11, 0), []),                                  # Sunday
+])
+def test_on_now_counts_only_sessions_going_on_at_that_minute(db, moment, expected):
+    assert sorted(ids(search(db, Query(at=moment), moment))) == sorted(expected)
+
+
+def test_on_now_is_in_the_url_and_the_api(area, built_db):
+    from app import create_app
+
+    client = create_app({"TESTING": True, "DATABASE": str(built_db[0]), "TILE_URL": "",
+                         "NOW": datetime(2026, 11, 29, 3, 0)}).test_client()  # a Sunday, 3 in the morning
+    everything = client.get("/api/assets?limit=500").get_json()["total"]
+    assert everything > 0
+    assert client.get("/api/assets?now=1&limit=500").get_json()["total"] == 0
+    features = client.get("/api/assets.geojson?now=1").get_json()["features"]
+    assert features == []
+    html = client.get("/?postcode=LE5+5AA&now=1").get_data(as_text=True)
+    assert "0 places near LE5 5AA" in html
+    assert 'name="now" value="1" checked' in html

@@ -476,6 +476,15 @@ def occurs_on(session: Session, day: date) -> bool:
     return day in _month_dates(session, day.year, day.month)
 
 
+def is_on_at(session: Session, now: datetime) -> bool:
+    """Say whether a session with times is going on at a local wall-clock moment."""
+    # A session without times is "on" all day, which is not what "on now" promises a resident.
+    if not (session.start and session.end):
+        return False
+    clock = now.strftime("%H:%M")
+    return session.start <= clock < session.end and occurs_on(session, now.date())
+
+
 def _upcoming(session: Session, first: date, last: date):
     month = first.replace(day=1)
     while month <= last:

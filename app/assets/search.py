@@ -14,7 +14,7 @@ from typing import Mapping, NamedTuple
 import sqlite_utils
 
 from app.assets.record import PUBLIC_SQL
-from app.assets.schedule import Occurrence, Session, next_occurrence, occurs_on
+from app.assets.schedule import Occurrence, Session, is_on_at, next_occurrence, occurs_on
 from app.cache import LRUCache
 from app.places.locate import Origin
 from app.store import FTS_COLUMNS
@@ -51,6 +51,7 @@ class Query:
     radius_m: float | None = None
     day: int | None = None            # 0 = Monday
     on_date: date | None = None       # "on today"
+    at: datetime | None = None        # "on now": a local moment, to the minute
     free: bool = False
     access: tuple[str, ...] = ()
     language: str | None = None
@@ -151,6 +152,8 @@ def _matches(row: tuple, sessions: tuple[Session, ...], query: Query, today: dat
         return False
     if query.on_date is not None and not any(occurs_on(s, query.on_date) for s in sessions):
         return False
+    if query.at is not None and not any(is_on_at(s, query.at) for s in sessions):
+        return False
     if query.free and not is_free(cost):
         return False
     if query.access:
@@ -179,7 +182,7 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     origin = query.origin
     # From a postcode or a device we measure; a ward's centre is no one's front door.
     measuring = origin is not None and origin.kind != "ward" and origin.easting is not None
-    filtering = (query.day is not None or query.on_date is not None or query.free or query.access
+    filtering = (query.day is not None or query.on_date is not None or query.at is not None or query.free or query.access
                  or query.language)
     for row in _rows(db, query):
         sessions = _sessions(row[7])

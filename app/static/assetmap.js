@@ -40,17 +40,25 @@
     return box;
   }
 
+  // On a phone a popup must fit beside the zoom buttons and inside the screen.
+  function popupOptions(map) {
+    var width = map.getContainer().clientWidth;
+    // The wrapper adds about 60 px of padding and the close button to maxWidth.
+    return {maxWidth: Math.max(160, Math.min(300, width - 140)), autoPanPaddingTopLeft: L.point(60, 16),
+            autoPanPaddingBottomRight: L.point(16, 16)};
+  }
+
   function markerFor(options, feature, category) {
     var coords = feature.geometry.coordinates; // GeoJSON: lon, lat
     var icon = L.divIcon({
       className: "asset-marker",
       // symbol and shape are fixed strings from app/web/maps.py, never residents' text
       html: "<span class=\"mark " + category.shape + "\" aria-hidden=\"true\"><span>" + category.symbol + "</span></span>",
-      iconSize: [34, 34],
-      iconAnchor: [17, 17]
+      iconSize: [44, 44],  // a finger-sized target around a smaller drawn mark
+      iconAnchor: [22, 22]
     });
     var marker = L.marker([coords[1], coords[0]], {icon: icon, title: feature.properties.name, alt: feature.properties.name});
-    marker.bindPopup(function () { return popupFor(options, feature.properties); });
+    marker.bindPopup(function () { return popupFor(options, feature.properties); }, options.popup);
     marker.bindTooltip(userText("span", feature.properties.name));
     return marker;
   }
@@ -93,7 +101,17 @@
     var categories = {};
     options.categoryLabels = {};
     options.categories.forEach(function (c) { categories[c.slug] = c; options.categoryLabels[c.slug] = c.label; });
-    var cluster = L.markerClusterGroup ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false}) : L.featureGroup();
+    options.popup = popupOptions(map);
+    var cluster = L.markerClusterGroup ? L.markerClusterGroup({
+      chunkedLoading: true, showCoverageOnHover: false,
+      // The plugin's own icons are 40 px; ours are 44 px to touch. The count is a number, not text.
+      iconCreateFunction: function (group) {
+        var count = group.getChildCount();
+        var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+        return L.divIcon({html: "<div><span>" + count + "</span></div>", className: "marker-cluster marker-cluster-" + size,
+                          iconSize: L.point(44, 44)});
+      }
+    }) : L.featureGroup();
     var byCategory = {};
     var unplaced = {};
 
@@ -111,9 +129,15 @@
         },
         onEachFeature: function (f, layer) {
           layer.bindTooltip(el("span", f.properties.ward_name), {sticky: true});
-          layer.bindPopup(function () { return wardPopup(options, f.properties, unplaced); });
+          layer.bindPopup(function () { return wardPopup(options, f.properties, unplaced); }, options.popup);
         }
       }).addTo(map);
+      // Ward shapes are for pointing at; keyboard users get the same wards as a list beside the map
+      // rather than a row of unnamed shapes to tab through.
+      wardLayer.eachLayer(function (layer) {
+        var path = layer.getElement && layer.getElement();
+        if (path) { path.setAttribute("tabindex", "-1"); path.setAttribute("focusable", "false"); }
+      });
 
       var points = data[1] ? data[1].features : [];
       var drawn = 0;
@@ -145,7 +169,10 @@
       });
 
       if (options.fit === "points" && drawn) {
-        map.fitBounds(cluster.getBounds(), {padding: [30, 30], maxZoom: 16, animate: false});
+        // Every result and the place the search started from.
+        var bounds = cluster.getBounds();
+        if (options.origin) bounds.extend(options.origin.latlon);
+        map.fitBounds(bounds, {padding: [30, 30], maxZoom: 16, animate: false});
       } else if (options.fit === "wards") {
         map.fitBounds(wardLayer.getBounds(), {padding: [10, 10], animate: false});
       }

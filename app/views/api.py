@@ -13,6 +13,7 @@ from app.formats.geojson import points_geojson, wards_geojson
 from app.web import compress
 from app.web.db import database_version, get_db
 from app.web.filters import local_now, parse_filters
+from app.values import truthy
 from app.web.searches import cached_search
 from app.web.wording import describe_session
 
@@ -104,7 +105,10 @@ _GEOJSON_CACHE = LRUCache(64)
 
 
 def _geojson_key() -> tuple:
-    return (database_version(), local_now().date(), request.query_string,
+    # "on now" changes by the minute, the rest by the day.
+    now = local_now()
+    return (database_version(), now.replace(second=0, microsecond=0) if truthy(request.args.get("now")) else now.date(),
+            request.query_string,
             "gzip" in request.headers.get("Accept-Encoding", ""))
 
 

@@ -20,17 +20,19 @@ from app.assets.search import (
     result_for,
     search,
 )
+from app.assets.shortlist import entries, parse_ids
 from app.web.db import get_db
 from app.web.filters import DAY_CODES, local_now, parse_filters
 from app.web.i18n import DEFAULT_LANGUAGE
 from app.web.maps import CATEGORY_MARKS, build_map, latlon
+from app.web.qr import qr_svg
 from app.web.searches import cached_search
 from app.web.wording import category_name, day_name, describe_date, describe_next, describe_session, describe_walk
 
 bp = Blueprint("pages", __name__)
 
-SEARCH_KEYS = ("postcode", "ward", "lat", "lon", "q", "category", "day", "today", "free", "access",
-               "language", "radius")
+SEARCH_KEYS = ("postcode", "ward", "lat", "lon", "q", "category", "day", "today", "now", "free", "access",
+               "language", "radius", "ids")
 
 
 @bp.app_template_filter("isolate")
@@ -140,7 +142,7 @@ def home():
     db = get_db()
     now = local_now()
     args = _Args(_search_args())
-    searched = bool(args)
+    searched = bool(set(args) - {"ids"})  # a list carried along ("ids") is not a search
     parsed = parse_filters(db, request.args, now) if searched else None
     # A place we could not find means any list would be misleading: show the message instead.
     place_failed = parsed is not None and any(p.field in ("postcode", "location", "ward") for p in parsed.problems)
@@ -171,9 +173,10 @@ def map_view():
     for result in found.results + found.ward_only:
         counts[result.asset["category"]] = counts.get(result.asset["category"], 0) + 1
     area = current_app.config["AREA"]
-    data_url = url_for("api.assets_geojson", **args, lang=request.args.get("lang"))
+    filters = {k: v for k, v in args.items() if k != "ids"}  # the list is not the map's business
+    data_url = url_for("api.assets_geojson", **filters, lang=request.args.get("lang"))
     parts = build_map(area.map_centre, area.map_zoom, _tiles(),
-                      _map_options(data_url, "points" if args else "wards",
+                      _map_options(data_url, "points" if filters else "wards",
                                    origin=origin if origin is not None and origin.kind != "ward" else None))
     legend = [(slug, *CATEGORY_MARKS[slug], counts[slug]) for slug in CATEGORIES if slug in counts]
     pages = Pages(found.results + found.ward_only, args, "pages.map_view")
@@ -231,6 +234,21 @@ def ward(slug: str):
     legend = [(slug_, *CATEGORY_MARKS[slug_], len(by_category[slug_])) for slug_ in CATEGORIES if slug_ in by_category]
     return render_template("pages/ward.html", ward=found_ward, by_category=by_category, by_day=by_day,
                            total=len(results), map=parts, legend=legend, today=now.date())
+
+
+@bp.get("/list")
+def my_list():
+    picked = parse_ids(request.args.getlist("ids") + request.args.getlist("add"), request.args.getlist("remove"))
+    listed = entries(get_db(), picked.ids, local_now())
+    lang = request.args.get("lang")
+    # The link and code to share name only what is still listed: nothing more to carry about.
+    live = [entry.id for entry in listed if entry.result is not None]
+    share_url = url_for("pages.my_list", ids=",".join(live) or None, lang=lang, _external=True).replace("%2C", ",")
+    return render_template(
+        "pages/list.html", picked=picked, entries=listed, live_ids=live, today=local_now().date(), share_url=share_url,
+        qr=qr_svg(share_url, gettext("QR code for this list")) if live else None,
+        remove_url=lambda asset_id: url_for("pages.my_list", lang=lang,
+                                            ids=",".join(i for i in picked.ids if i != asset_id) or None))
 
 
 @bp.get("/about")
