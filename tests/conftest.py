@@ -185,3 +185,15 @@ WEEKDAY_CASES = [
                    "not 2026-12-01, 2026-12-15, 2026-12-29, 2027-01-12", 1, False),
     ("closed-today", "Thu 10:00-12:00 until 2026-11-30 not 2026-11-26", 3, False),
 ]
+
+
+@pytest.fixture(scope="session")
+def weekday_db_path(tmp_path_factory, area):
+    """A database with one asset for each schedule in WEEKDAY_CASES, at LE4 6JD (Belgrave), built on WEEKDAY_TODAY."""
+    tmp = tmp_path_factory.mktemp("weekdays")
+    schedules = dict((asset_id, text) for asset_id, text, _, _ in WEEKDAY_CASES)
+    rows = [{"id": asset_id, "name": f"Group {asset_id}", "category": "group_activity", "postcode": "LE4 6JD",
+             "schedule": text, "source": "poster"} for asset_id, text in schedules.items()]
+    report = build(area, tmp / "a.db", write_csv(tmp / "a.csv", rows), today=WEEKDAY_TODAY)
+    assert (report.imported, report.rejected) == (len(rows), 0)
+    return tmp / "a.db"

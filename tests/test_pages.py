@@ -2,10 +2,9 @@ import re
 from datetime import datetime, time
 
 import pytest
-from conftest import WEEKDAY_CASES, WEEKDAY_TODAY, write_csv
+from conftest import WEEKDAY_CASES, WEEKDAY_TODAY
 
 from app import create_app
-from app.assets.pipeline import build
 from app.assets.schedule import DAY_NAMES
 
 
@@ -276,14 +275,9 @@ def test_print_this_list_prints_every_result_of_a_long_list(client, built_db, ar
 
 
 @pytest.fixture(scope="module")
-def weekday_ward(tmp_path_factory, area):
+def weekday_ward(weekday_db_path):
     """The Belgrave ward page of a site with one asset for each schedule in WEEKDAY_CASES."""
-    tmp = tmp_path_factory.mktemp("weekday-ward")
-    schedules = dict((asset_id, text) for asset_id, text, _, _ in WEEKDAY_CASES)
-    rows = [{"id": asset_id, "name": f"Group {asset_id}", "category": "group_activity", "postcode": "LE4 6JD",
-             "schedule": text, "source": "poster"} for asset_id, text in schedules.items()]
-    build(area, tmp / "a.db", write_csv(tmp / "a.csv", rows), today=WEEKDAY_TODAY)
-    app = create_app({"TESTING": True, "DATABASE": str(tmp / "a.db"), "TILE_URL": "",
+    app = create_app({"TESTING": True, "DATABASE": str(weekday_db_path), "TILE_URL": "",
                       "NOW": datetime.combine(WEEKDAY_TODAY, time(9))})
     html = page(app.test_client(), "/wards/belgrave")
     table = html.split("What is on each day", 1)[1].split("</table>", 1)[0]

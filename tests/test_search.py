@@ -193,15 +193,9 @@ def test_did_you_mean_offers_only_words_of_public_listings(tmp_path, area, statu
 
 
 @pytest.fixture(scope="module")
-def weekday_db(tmp_path_factory, area):
+def weekday_db(weekday_db_path):
     """One asset for each schedule in WEEKDAY_CASES, at LE4 6JD (Belgrave)."""
-    tmp = tmp_path_factory.mktemp("weekdays")
-    schedules = dict((asset_id, text) for asset_id, text, _, _ in WEEKDAY_CASES)
-    rows = [{"id": asset_id, "name": f"Group {asset_id}", "category": "group_activity", "postcode": "LE4 6JD",
-             "schedule": text, "source": "poster"} for asset_id, text in schedules.items()]
-    report = build(area, tmp / "a.db", write_csv(tmp / "a.csv", rows), today=WEEKDAY_TODAY)
-    assert (report.imported, report.rejected) == (len(rows), 0)
-    return store.connect(tmp / "a.db", readonly=True)
+    return store.connect(weekday_db_path, readonly=True)
 
 
 @pytest.mark.parametrize("asset_id, text, weekday, expected", WEEKDAY_CASES)
