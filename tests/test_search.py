@@ -6,6 +6,7 @@ from conftest import write_csv
 from app import store
 from app.assets.pipeline import build
 from app.assets.search import Query, facets, is_free, is_stale, search, split_list
+from app.places.nearby import ward_distances
 from app.places.locate import LocateError, from_coordinates, from_postcode, from_ward, suggest_postcode
 
 THURSDAY_9AM = datetime(2026, 11, 26, 9, 0)
@@ -50,8 +51,12 @@ def test_nearest_first_with_walking_time(db, area):
     library = found.results[-1]
     assert 2000 < library.distance_m < 3000
     assert library.walk_minutes == round(library.distance_m * 1.3 / 50)
-    # Known only to the ward: listed separately, never given a fake distance.
-    assert [r.asset["id"] for r in found.ward_only] == ["bench"]
+    # Known only to the ward: listed separately, never given a fake distance; the resident's own
+    # ward first (0 m), then the neighbouring Evington by how far away it starts.
+    assert [r.asset["id"] for r in found.ward_only] == ["bench", "far-bench"]
+    assert all(r.distance_m is None and r.asset["lat"] is None for r in found.ward_only)
+    assert found.ward_only[0].ward_distance_m == 0
+    assert 0 < found.ward_only[1].ward_distance_m < 1500
 
 
 def test_radius(db, area):
@@ -168,7 +173,12 @@ def test_a_private_home_gets_no_distance_and_no_place_in_the_nearest_first_order
         assert "home-group" not in ids(near) and "far-home" not in ids(near)
         assert all(r.distance_m is None and r.walk_minutes is None for r in near.ward_only)
     spinney = search(db, Query(origin=from_postcode(db, "LE5 5AA", area)), THURSDAY_9AM)
-    assert [r.asset["id"] for r in spinney.ward_only] == ["home-group"]  # with the ward-level listings
+    # With the ward-level listings: its own ward's first, then a nearby ward's, measured to the ward
+    # (the same for every listing there), never to the home.
+    assert [r.asset["id"] for r in spinney.ward_only] == ["home-group", "far-home"]
+    far = spinney.ward_only[1]
+    origin = from_postcode(db, "LE5 5AA", area)
+    assert far.ward_distance_m == ward_distances(db, origin.easting, origin.northing)[far.asset["ward_code"]]
     assert spinney.ward_only[0].asset["lat"] is None
     # Within a radius or not, a private home is listed (or not) the same way: the radius says nothing.
     tight = search(db, Query(origin=from_postcode(db, "LE5 5AA", area), radius_m=1), THURSDAY_9AM)
@@ -190,3 +200,21 @@ def test_did_you_mean_offers_only_words_of_public_listings(tmp_path, area, statu
         found = search(db, Query(q=typo), THURSDAY_9AM)
         assert not found.results and found.suggestion is None, typo
     assert search(db, Query(q="cafee"), THURSDAY_9AM).suggestion == "cafe"
+
+
+def test_ward_level_listings_of_nearby_wards_come_by_distance_to_the_ward(built_db, area):
+    """LE4 5AD is in Abbey; Belgrave starts a few hundred metres away and has the groups."""
+    db = store.connect(built_db[0], readonly=True)
+    origin = from_postcode(db, "LE4 5AD", area)
+    assert db.execute("select ward_name from wards where ward_code = ?", [origin.ward_code]).fetchone()[0] == "Abbey"
+    found = search(db, Query(origin=origin), THURSDAY_9AM)
+    belgrave = db.execute("select ward_code from wards where ward_name = 'Belgrave'").fetchone()[0]
+    groups = [r for r in found.ward_only if r.asset["ward_code"] == belgrave]
+    assert {r.asset["category"] for r in groups} >= {"group_activity"}
+    assert all(r.distance_m is None and r.asset["lat"] is None for r in groups)  # never an invented pin
+    assert 0 < groups[0].ward_distance_m < 1000  # Abbey ends, Belgrave starts, a short walk away
+    distances = [r.ward_distance_m for r in found.ward_only]
+    assert distances == sorted(distances)
+    # Wards further than a chosen distance are left out with the listings beyond it.
+    assert not [r for r in search(db, Query(origin=origin, radius_m=50), THURSDAY_9AM).ward_only
+                if r.asset["ward_code"] == belgrave]

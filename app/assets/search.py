@@ -17,6 +17,7 @@ from app.assets.record import PUBLIC_SQL
 from app.assets.schedule import Occurrence, Session, next_occurrence, occurs_on
 from app.cache import LRUCache
 from app.places.locate import Origin
+from app.places.nearby import ward_distances
 from app.store import FTS_COLUMNS
 from app.store.connection import data_version, decode_asset
 
@@ -77,6 +78,7 @@ class Result(NamedTuple):
     now: datetime
     distance_m: float | None = None
     sessions: tuple[Session, ...] = ()
+    ward_distance_m: float | None = None  # known only to its ward: metres to where that ward starts
 
     @property
     def next_on(self) -> Occurrence | None:
@@ -94,7 +96,7 @@ class Result(NamedTuple):
 class Found:
     results: tuple[Result, ...]
     suggestion: str | None = None     # "did you mean" when text found nothing
-    ward_only: tuple[Result, ...] = ()  # in the origin's ward, place not known
+    ward_only: tuple[Result, ...] = ()  # in the origin's ward or a nearby one, place not known, nearest ward first
 
 
 def split_list(text: str | None) -> list[str]:
@@ -172,8 +174,8 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
 
     Results carry the fields a list or map needs to sort and draw (id, name, category, lat,
     lon, ward); call hydrate() on the ones a page shows. Assets known only to ward level have no
-    distance: near an origin, those in the origin's ward are returned separately (`ward_only`)
-    rather than given a made-up position.
+    distance: near an origin, those in the origin's ward and in wards starting nearby are returned
+    separately (`ward_only`, with the distance to their ward) rather than given a made-up position.
     """
     results, ward_only = [], []
     origin = query.origin
@@ -181,6 +183,10 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     measuring = origin is not None and origin.kind != "ward" and origin.easting is not None
     filtering = (query.day is not None or query.on_date is not None or query.free or query.access
                  or query.language)
+    # Wards are 21 polygons: measured once per search, not per listing.
+    nearby = ward_distances(db, origin.easting, origin.northing) if measuring else {}
+    if measuring and origin.ward_code:
+        nearby[origin.ward_code] = 0.0  # the simplified boundary may shave off the resident's own street
     for row in _rows(db, query):
         sessions = _sessions(row[7])
         if filtering and not _matches(row, sessions, query):
@@ -196,8 +202,9 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
             # order (a few searches from different postcodes would triangulate it).
             easting, northing = (None, None) if private else (row[11], row[12])
             if easting is None:
-                if origin.ward_code and row[5] == origin.ward_code:
-                    ward_only.append(Result(frozen_asset(asset), now, None, sessions))
+                ward_m = nearby.get(row[5])
+                if ward_m is not None and (query.radius_m is None or ward_m <= query.radius_m):
+                    ward_only.append(Result(frozen_asset(asset), now, None, sessions, ward_m))
                 continue
             distance = math.hypot(easting - origin.easting, northing - origin.northing)
             if query.radius_m is not None and distance > query.radius_m:
@@ -205,6 +212,7 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
         results.append(Result(frozen_asset(asset), now, distance, sessions))
     if measuring:
         results.sort(key=lambda r: (r.distance_m, r.asset["name"].casefold(), r.asset["id"]))
+        ward_only.sort(key=lambda r: (r.ward_distance_m, r.asset["name"].casefold(), r.asset["id"]))
     # Listings last checked over a year ago go to the end (in the same order among themselves);
     # never-checked ones are not moved, or every imported listing would sink together.
     today = now.date()
