@@ -65,7 +65,7 @@ def test_radius(db, area):
 
 
 @pytest.mark.parametrize("query, expected", [
-    (Query(category="library"), ["belgrave-library"]),
+    (Query(categories=("library",)), ["belgrave-library"]),
     (Query(day=0), ["yoga"]),
     (Query(day=3), ["bench", "yoga", "near-lunch", "belgrave-library"]),
     (Query(day=6), []),
@@ -76,7 +76,7 @@ def test_radius(db, area):
     (Query(access=("step-free",)), ["yoga", "near-lunch"]),
     (Query(access=("Step-free", "Hearing loop")), ["near-lunch"]),
     (Query(language="gujarati"), ["belgrave-library", "near-lunch"]),
-    (Query(language="Hindi", category="group_activity"), []),
+    (Query(language="Hindi", categories=("group_activity",)), []),
     (Query(q="meals"), ["near-lunch"]),
     (Query(q="spinney"), ["bench", "yoga", "near-lunch"]),
 ])
@@ -103,7 +103,8 @@ def test_did_you_mean(db):
 
 
 def test_facets(db):
-    assert facets(db) == {"access": ["Hearing loop", "Step-free"], "languages": ["English", "Gujarati", "Hindi"]}
+    assert facets(db) == {"access": ["Hearing loop", "Step-free"], "languages": ["English", "Gujarati", "Hindi"],
+                          "audiences": [], "cost": True}
 
 
 def test_helpers():

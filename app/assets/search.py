@@ -46,7 +46,7 @@ STALE_DAYS = 365
 @dataclass(frozen=True)
 class Query:
     q: str = ""
-    category: str | None = None
+    categories: tuple[str, ...] = ()  # any of these; none: every category
     ward_code: str | None = None
     origin: Origin | None = None
     radius_m: float | None = None
@@ -55,6 +55,17 @@ class Query:
     free: bool = False
     access: tuple[str, ...] = ()
     language: str | None = None
+    audience: str | None = None       # one of the audiences the data names ("Women aged 50+")
+
+
+# Health and advice services are listed apart from the things to do, so ~60 GP practices never push
+# the groups and cafés off a resident's first page.
+SERVICE_CATEGORIES = ("health_service", "advice_support")
+
+
+def is_service(result: "Result") -> bool:
+    """Say whether a result is a health or advice service rather than a thing to do."""
+    return result.asset["category"] in SERVICE_CATEGORIES
 
 
 def frozen_asset(asset: dict) -> Mapping:
@@ -115,8 +126,9 @@ def is_free(cost: str | None) -> bool:
 # What a search needs to filter, sort and draw; the rest of an asset is read only for the
 # results a page shows (hydrate), which keeps a 10,000-asset map quick.
 SLIM_COLUMNS = ("id", "name", "category", "lat", "lon", "ward_code", "location_precision", "sessions",
-                "cost", "accessibility", "languages", "easting", "northing", "private_address", "last_verified")
-_FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing")
+                "cost", "accessibility", "languages", "easting", "northing", "private_address", "last_verified",
+                "audience")
+_FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing", "audience")
 
 
 @lru_cache(maxsize=8192)
@@ -126,9 +138,10 @@ def _sessions(sessions_json: str) -> tuple[Session, ...]:
 
 def _rows(db: sqlite_utils.Database, query: Query):
     where, params = [PUBLIC_SQL], {}
-    if query.category:
-        where.append("assets.category = :category")
-        params["category"] = query.category
+    if query.categories:
+        names = [f":category{i}" for i in range(len(query.categories))]
+        where.append(f"assets.category in ({', '.join(names)})")
+        params.update({name[1:]: slug for name, slug in zip(names, query.categories)})
     if query.ward_code:
         where.append("assets.ward_code = :ward_code")
         params["ward_code"] = query.ward_code
@@ -161,6 +174,8 @@ def _matches(row: tuple, sessions: tuple[Session, ...], query: Query) -> bool:
             return False
     if query.language and query.language.casefold() not in {l.casefold() for l in split_list(languages)}:
         return False
+    if query.audience and query.audience.casefold() not in {a.casefold() for a in split_list(row[15])}:
+        return False
     return True
 
 
@@ -182,7 +197,7 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     # From a postcode or a device we measure; a ward's centre is no one's front door.
     measuring = origin is not None and origin.kind != "ward" and origin.easting is not None
     filtering = (query.day is not None or query.on_date is not None or query.free or query.access
-                 or query.language)
+                 or query.language or query.audience)
     # Wards are 21 polygons: measured once per search, not per listing.
     nearby = ward_distances(db, origin.easting, origin.northing) if measuring else {}
     if measuring and origin.ward_code:
@@ -283,12 +298,16 @@ def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
 
 
 def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
-    """Return the values the data holds for the list filters: accessibility and languages."""
-    access, languages = set(), set()
-    for cell_access, cell_languages in db.execute(f"select accessibility, languages from assets where {PUBLIC_SQL}"):
+    """Return the values the data holds for the list filters: accessibility, languages, audience, and whether any has a cost."""
+    access, languages, audiences, costs = set(), set(), set(), False
+    for cell_access, cell_languages, cell_audience, cost in db.execute(
+            f"select accessibility, languages, audience, cost from assets where {PUBLIC_SQL}"):
         access.update(split_list(cell_access))
         languages.update(split_list(cell_languages))
-    return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold)}
+        audiences.update(split_list(cell_audience))
+        costs |= bool((cost or "").strip())
+    return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold),
+            "audiences": sorted(audiences, key=str.casefold), "cost": costs}
 
 
 def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
