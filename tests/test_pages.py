@@ -328,3 +328,27 @@ def test_the_audience_filter_works_on_the_data_that_has_it(client, source_rows):
     html = page(client, "/?audience=Women+aged+50%2B")
     assert '<label for="audience">Who it is for</label>' in html
     assert set(first_screen_names(html)) == {r["name"] for r in source_rows if r["audience"] == "Women aged 50+"}
+
+
+def test_a_thursday_search_with_nothing_on_says_what_to_do_next(client, source_rows):
+    assert not any(r["schedule"] for r in source_rows)  # the bundled data gives no times yet
+    html = page(client, "/?postcode=LE4+5AD&day=thu")
+    assert "Sorry, nothing matches all of that." in html
+    assert "No listing gives its days and times yet" in html
+    assert 'href="/wards/abbey">Everything in Abbey</a>' in html
+    assert "Ask at your nearest library, Belgrave Library" in html  # the nearest library in the data
+    assert 'href="/suggest">Know of something? Suggest an activity or place</a>' in html
+
+
+def test_a_ward_s_community_connector_is_offered_when_the_area_names_one(built_db):
+    from dataclasses import replace
+
+    from app.config import load_area
+
+    area = replace(load_area(), connectors=(("Abbey", "Ask for the Abbey connector at the Ward Office"),))
+    app = create_app({"TESTING": True, "DATABASE": str(built_db[0]), "TILE_URL": "",
+                      "NOW": datetime(2026, 11, 26, 9, 0)})
+    app.config["AREA"] = area
+    html = page(app.test_client(), "/?postcode=LE4+5AD&day=thu")
+    assert "Your community connector can help: Ask for the Abbey connector at the Ward Office" in html
+    assert "Ask at your nearest library" not in html

@@ -104,7 +104,7 @@ def test_did_you_mean(db):
 
 def test_facets(db):
     assert facets(db) == {"access": ["Hearing loop", "Step-free"], "languages": ["English", "Gujarati", "Hindi"],
-                          "audiences": [], "cost": True}
+                          "audiences": [], "cost": True, "times": True}
 
 
 def test_helpers():
@@ -219,3 +219,29 @@ def test_ward_level_listings_of_nearby_wards_come_by_distance_to_the_ward(built_
     # Wards further than a chosen distance are left out with the listings beyond it.
     assert not [r for r in search(db, Query(origin=origin, radius_m=50), THURSDAY_9AM).ward_only
                 if r.asset["ward_code"] == belgrave]
+
+
+def test_a_search_that_finds_nothing_is_offered_other_days_further_away_and_the_library(db, area):
+    from app.assets.alternatives import alternatives
+
+    origin = from_postcode(db, "LE5 5AA", area)
+    friday = Query(origin=origin, day=4, categories=("group_activity", "listening_bench"))
+    assert not search(db, friday, THURSDAY_9AM).results and not search(db, friday, THURSDAY_9AM).ward_only
+    offer = alternatives(db, friday, THURSDAY_9AM)
+    # Chair yoga on Mondays (and 1st Thursdays), the lunch club and the Spinney Hills bench on Thursdays.
+    assert offer.other_days == ((0, 1), (3, 3))
+    assert offer.nearest_library["id"] == "belgrave-library"
+    assert offer.empty_filters == ()  # the data has times: the day filter is not empty, just quiet
+    near = Query(origin=origin, radius_m=100, categories=("library",))
+    assert alternatives(db, near, THURSDAY_9AM).any_distance == 1
+
+
+def test_filters_with_no_data_behind_them_say_so(tmp_path, area):
+    from app.assets.alternatives import alternatives
+
+    path = write_csv(tmp_path / "bare.csv", [{"name": "Coffee morning", "category": "group_activity",
+                                               "postcode": "LE5 5AA", "source": "test"}])
+    build(area, tmp_path / "bare.db", path, today=date(2026, 11, 26))
+    bare = store.connect(tmp_path / "bare.db", readonly=True)
+    query = Query(day=3, free=True, language="Urdu", access=("Hearing loop",))
+    assert alternatives(bare, query, THURSDAY_9AM).empty_filters == ("day", "free", "language", "access")

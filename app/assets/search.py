@@ -298,16 +298,17 @@ def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
 
 
 def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
-    """Return the values the data holds for the list filters: accessibility, languages, audience, and whether any has a cost."""
-    access, languages, audiences, costs = set(), set(), set(), False
-    for cell_access, cell_languages, cell_audience, cost in db.execute(
-            f"select accessibility, languages, audience, cost from assets where {PUBLIC_SQL}"):
+    """Return the values the data holds for the list filters, and whether any listing has a cost or times."""
+    access, languages, audiences, costs, times = set(), set(), set(), False, False
+    for cell_access, cell_languages, cell_audience, cost, sessions in db.execute(
+            f"select accessibility, languages, audience, cost, sessions from assets where {PUBLIC_SQL}"):
         access.update(split_list(cell_access))
         languages.update(split_list(cell_languages))
         audiences.update(split_list(cell_audience))
         costs |= bool((cost or "").strip())
+        times |= bool(sessions and sessions != "[]")
     return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold),
-            "audiences": sorted(audiences, key=str.casefold), "cost": costs}
+            "audiences": sorted(audiences, key=str.casefold), "cost": costs, "times": times}
 
 
 def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.assets.alternatives import alternatives
 from app.assets.record import CATEGORIES
 from app.assets.search import (
     Query,
@@ -166,12 +167,17 @@ def home():
         results = tuple(r for r in found.results if not is_service(r))
         services = tuple(r for r in found.results if is_service(r))
     pages = Pages(results, args, "pages.home", None if printing else PER_PAGE)
+    nothing = found is not None and not found.results and not found.ward_only
+    origin = parsed.query.origin if parsed else None
+    connectors = dict(current_app.config["AREA"].connectors)
     return render_template(
-        "pages/home.html", args=args, searched=searched, found=found, shown=hydrate(db, pages.items), pages=pages,
+        "pages/home.html", nothing=alternatives(db, parsed.query, now) if nothing else None,
+        connector=connectors.get(names.get(origin.ward_code)) if nothing and origin else None,
+        args=args, searched=searched, found=found, shown=hydrate(db, pages.items), pages=pages,
         printing=printing, services=hydrate(db, services if printing else services[:SERVICES_SHOWN]),
         service_count=len(services), service_categories=SERVICE_CATEGORIES,
         ward_groups=_by_ward(hydrate(db, found.ward_only) if found else (), names),
-        origin=parsed.query.origin if parsed else None, problems=parsed.problems if parsed else [],
+        origin=origin, problems=parsed.problems if parsed else [],
         wards=wards, facets=facets(db), day_codes=DAY_CODES, today=now.date(), ward_name=names.get,
         ward_slug={w["ward_code"]: w["slug"] for w in wards}.get,
     )
