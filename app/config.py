@@ -29,6 +29,10 @@ class Area:
     timezone: str = "Europe/London"
     example_postcode: str = ""    # shown as "For example LE5 5AA"; made from postcode_areas if not set
     about_file: Path | None = None  # the area's own story for the About page (plain text, see about())
+    # Connectors' spreadsheet words for categories, as (word, category slug): ("lunch club", "group_activity")
+    category_synonyms: tuple[tuple[str, str], ...] = ()
+    # A community connector per ward, as (ward name, contact text): empty until a council fills it in
+    connectors: tuple[tuple[str, str], ...] = ()
     source_file: Path | None = field(default=None, compare=False)
 
     def about(self, language: str) -> tuple[str, ...]:
@@ -82,7 +86,23 @@ def load_area(path: str | Path | None = None) -> Area:
             timezone=str(area.get("timezone", "Europe/London")),
             example_postcode=str(area.get("example_postcode") or f"{postcode_areas[0]}1 1AA"),
             about_file=base / about if about else None,
+            category_synonyms=_category_synonyms(path, raw.get("category_synonyms", {})),
+            connectors=tuple((str(ward), str(contact).strip()) for ward, contact in raw.get("connectors", {}).items()
+                             if str(contact).strip()),
             source_file=path,
         )
     except KeyError as exc:
         raise ConfigError(f"area file {path} is missing the setting {exc.args[0]!r}") from None
+
+
+def _category_synonyms(path: Path, table: dict) -> tuple[tuple[str, str], ...]:
+    """Check the spreadsheet words table: each word must name a category the site has."""
+    from app.assets.record import CATEGORIES, category_key  # the record module reads no config
+
+    pairs = []
+    for word, slug in table.items():
+        if slug not in CATEGORIES:
+            raise ConfigError(f"area file {path}: [category_synonyms] maps {word!r} to {slug!r}, which is not a "
+                              f"category; use one of: {', '.join(CATEGORIES)}")
+        pairs.append((category_key(word), slug))
+    return tuple(pairs)

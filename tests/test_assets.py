@@ -94,3 +94,31 @@ def test_the_exports_formula_quote_is_undone_on_import():
     result = check(contact_phone="'+44 116 454 0000", description="'=not a formula")
     assert result.record["contact_phone"] == "+44 116 454 0000"
     assert result.record["description"] == "=not a formula"
+
+
+@pytest.mark.parametrize("written, slug", [
+    ("group", "group_activity"), ("Lunch club", "group_activity"), ("COFFEE  MORNING", "group_activity"),
+    ("Mosque", "faith_centre"), ("temple", "faith_centre"), ("Gurdwara", "faith_centre"),
+    ("church", "faith_centre"), ("Bench", "listening_bench"),
+])
+def test_spreadsheet_words_are_read_through_the_area_synonyms(area, written, slug):
+    result = validate_row({"name": "Sangat", "category": written, "postcode": "LE5 5AA", "source": "leaflet"},
+                          7, TODAY, area.category_synonyms)
+    assert not result.rejected
+    assert result.record["category"] == slug
+    assert messages(result) == [("category", "warning",
+                                 f"'{written}' is read as {slug} ({CATEGORIES[slug]}), as the spreadsheet words "
+                                 "in the area config say")]
+    # Without the area's table the same word is not a category.
+    assert validate_row({"name": "Sangat", "category": written, "postcode": "LE5 5AA"}, 7, TODAY).rejected
+
+
+def test_a_synonym_for_a_category_that_does_not_exist_is_refused(tmp_path, area):
+    from app.config import ConfigError, load_area
+
+    text = area.source_file.read_text(encoding="utf-8").replace('"bench" = "listening_bench"', '"bench" = "seat"')
+    (tmp_path / "area.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "about.md").write_text("About", encoding="utf-8")
+    with pytest.raises(ConfigError, match="maps 'bench' to 'seat', which is not a category"):
+        load_area(tmp_path / "area.toml")

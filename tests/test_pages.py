@@ -34,7 +34,8 @@ def test_home_has_the_search_form(client):
 def test_postcode_search_lists_nearest_first(client):
     html = page(client, "/?postcode=le4+6jd")
     assert "places near LE4 6JD" in html
-    names = re.findall(r'<h3><a href="/assets/([^"]+)">', html)
+    located = html[html.index("Places near you, nearest first"):html.index('id="services-heading"')]
+    names = re.findall(r'<h4><a href="/assets/([^"]+)">', located)
     assert names[0] == "belgrave-library"
     assert "Very close: less than a minute&#39;s walk" in html
     assert "About 8 minutes&#39; walk (320 metres)" in html
@@ -65,7 +66,7 @@ def test_ward_search_shows_ward_only_listings(client):
 def test_filters_stay_in_links(client):
     html = page(client, "/?postcode=LE4+6JD&category=library&radius=2000")
     assert re.search(r'href="/map\?[^"]*category=library', html)
-    assert 'option value="library" selected' in html
+    assert 'name="category" value="library" checked' in html
 
 
 def test_unknown_filter_values_are_explained(client):
@@ -260,16 +261,19 @@ def test_print_this_list_prints_every_result_of_a_long_list(client, built_db, ar
 
     db = store.connect(built_db[0], readonly=True)
     near = search(db, Query(origin=from_postcode(db, "LE5 5AA", area)), datetime(2026, 11, 26, 9, 0))
-    names = [unescape(r.asset["name"]) for r in near.results]
+    services = ("health_service", "advice_support")
+    ward_level = sorted(near.ward_only, key=lambda r: (r.ward_distance_m, r.asset["category"] in services))
+    names = ([r.asset["name"] for r in ward_level]
+             + [r.asset["name"] for r in near.results if r.asset["category"] not in services]
+             + [r.asset["name"] for r in near.results if r.asset["category"] in services])
     db.conn.close()
     assert len(names) > 50
     first = page(client, "/?postcode=LE5+5AA")
-    assert first.count('<li class="result">') < len(names) and "Next page" in first
+    assert first.count('<li class="result">') < len(names)
     link = re.search(r'<a class="button secondary" href="([^"]+)">Print this list</a>', first).group(1)
     assert "print=all" in link and "postcode=LE5" in unescape(link)
     printed = page(client, unescape(link))
-    shown = [unescape(n) for n in re.findall(r'<h3><a href="/assets/[^"]+"><bdi>([^<]+)</bdi></a></h3>', printed)]
-    assert shown[:len(names)] == names  # every result, in the same order
+    assert first_screen_names(printed) == names  # every result, in the same order: things to do, then services
     assert "Next page" not in printed and "Page 1 of" not in printed
     assert "data-print-on-load" in printed
 
@@ -375,3 +379,81 @@ def test_results_can_be_ticked_into_my_list_and_the_list_follows_the_search(clie
     # The list rides along in the search's own links (next page, map, print).
     assert "ids=evington-library" in html[html.index("Show these on a map") - 300:html.index("Show these on a map")]
     assert 'form="pick"' in page(client, "/map?postcode=LE4+6JD")
+
+
+def first_screen_names(html):
+    """Return the listings' names in page order."""
+    from html import unescape
+
+    return [unescape(n) for n in re.findall(r'<h[345]><a href="/assets/[^"]+"><bdi>([^<]+)</bdi>', html)]
+
+
+def test_from_le4_5ad_the_belgrave_groups_come_first_with_how_far_their_ward_starts(client, source_rows):
+    html = page(client, "/?postcode=LE4+5AD")
+    assert "LE4 5AD is in Abbey ward." in html
+    belgrave_groups = {r["name"] for r in source_rows
+                       if r["ward"] == "Belgrave" and r["location_precision"] == "ward" and r["category"] == "group_activity"}
+    assert belgrave_groups
+    heading = re.search(r"<h4>In Belgrave, which starts about (\d+) metres from you</h4>", html)
+    assert heading and 0 < int(heading[1]) < 1000
+    names = first_screen_names(html)
+    # Before any listing with an address, and never with a walking time (no invented pin).
+    assert set(names[:len(belgrave_groups) + 1]) >= belgrave_groups
+    section = html[html.index('id="ward-level-heading"'):html.index("Places near you, nearest first")]
+    assert "walk" not in section and "Somewhere in Belgrave ward" in section
+
+
+def test_health_and_advice_services_never_push_things_to_do_off_the_first_page(client, source_rows):
+    html = page(client, "/?postcode=LE4+5AD")
+    services_at = html.index('id="services-heading"')
+    listed, services = first_screen_names(html[:services_at]), first_screen_names(html[services_at:])
+    kinds = {r["name"]: r["category"] for r in source_rows}
+    located_things_to_do = [r for r in source_rows if r["category"] not in ("health_service", "advice_support")
+                            and r["location_precision"] != "ward" and r["postcode"]]
+    assert len(located_things_to_do) < 50  # all on the first page, ahead of every GP practice
+    assert not [n for n in listed if kinds.get(n) == "health_service"]
+    assert {r["name"] for r in located_things_to_do} <= set(listed)
+    assert len(services) == 5 and all(kinds[n] in ("health_service", "advice_support") for n in services)
+    total = sum(r["category"] in ("health_service", "advice_support") and r["location_precision"] != "ward"
+                for r in source_rows)
+    link = re.search(r'<a href="(/\?[^"]+)">See all (\d+) health and advice services</a>', html)
+    assert link and int(link[2]) == total
+    assert "category=health_service&amp;category=advice_support" in link[1]
+
+
+def test_more_than_one_category_can_be_chosen(client, source_rows):
+    html = page(client, "/?category=library&category=cafe")
+    wanted = {r["name"] for r in source_rows if r["category"] in ("library", "cafe")}
+    assert set(first_screen_names(html)) == wanted
+    assert 'value="library" checked' in html and 'value="cafe" checked' in html
+    assert "Health and advice services" not in html  # what was asked for, nothing set apart
+
+
+def test_the_audience_filter_works_on_the_data_that_has_it(client, source_rows):
+    html = page(client, "/?audience=Women+aged+50%2B")
+    assert '<label for="audience">Who it is for</label>' in html
+    assert set(first_screen_names(html)) == {r["name"] for r in source_rows if r["audience"] == "Women aged 50+"}
+
+
+def test_a_thursday_search_with_nothing_on_says_what_to_do_next(client, source_rows):
+    assert not any(r["schedule"] for r in source_rows)  # the bundled data gives no times yet
+    html = page(client, "/?postcode=LE4+5AD&day=thu")
+    assert "Sorry, nothing matches all of that." in html
+    assert "No listing gives its days and times yet" in html
+    assert 'href="/wards/abbey">Everything in Abbey</a>' in html
+    assert "Ask at your nearest library, Belgrave Library" in html  # the nearest library in the data
+    assert 'href="/suggest">Know of something? Suggest an activity or place</a>' in html
+
+
+def test_a_ward_s_community_connector_is_offered_when_the_area_names_one(built_db):
+    from dataclasses import replace
+
+    from app.config import load_area
+
+    area = replace(load_area(), connectors=(("Abbey", "Ask for the Abbey connector at the Ward Office"),))
+    app = create_app({"TESTING": True, "DATABASE": str(built_db[0]), "TILE_URL": "",
+                      "NOW": datetime(2026, 11, 26, 9, 0)})
+    app.config["AREA"] = area
+    html = page(app.test_client(), "/?postcode=LE4+5AD&day=thu")
+    assert "Your community connector can help: Ask for the Abbey connector at the Ward Office" in html
+    assert "Ask at your nearest library" not in html

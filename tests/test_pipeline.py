@@ -264,3 +264,16 @@ def test_ward_assignment_agrees_with_ordnance_survey(tmp_path, area):
     print(f"\nagreement {agreement:.4%} over {len(truth)} postcodes; disagreements: {disagree}")
     assert len(truth) == 6095
     assert agreement >= 0.999
+
+
+def test_spreadsheet_words_are_imported_with_a_warning(tmp_path, area):
+    path = write_csv(tmp_path / "words.csv", [
+        {"name": "Sunday lunch", "category": "Lunch club", "postcode": "LE5 5AA", "source": "leaflet"},
+        {"name": "Shree temple", "category": "Temple", "postcode": "LE4 6JD", "source": "leaflet"},
+    ])
+    report = build(area, tmp_path / "w.db", path, today=date(2026, 11, 26))
+    assert (report.imported, report.rejected) == (2, 0)
+    db = store.connect(tmp_path / "w.db", readonly=True)
+    assert dict(db.execute("select name, category from assets").fetchall()) == {
+        "Sunday lunch": "group_activity", "Shree temple": "faith_centre"}
+    assert any("'Lunch club' is read as group_activity" in line for line in report.lines())

@@ -6,6 +6,7 @@ from conftest import WEEKDAY_CASES, WEEKDAY_TODAY, write_csv
 from app import store
 from app.assets.pipeline import build
 from app.assets.search import Query, facets, is_free, is_stale, search, split_list
+from app.places.nearby import ward_distances
 from app.places.locate import LocateError, from_coordinates, from_postcode, from_ward, suggest_postcode
 
 THURSDAY_9AM = datetime(2026, 11, 26, 9, 0)
@@ -50,8 +51,12 @@ def test_nearest_first_with_walking_time(db, area):
     library = found.results[-1]
     assert 2000 < library.distance_m < 3000
     assert library.walk_minutes == round(library.distance_m * 1.3 / 50)
-    # Known only to the ward: listed separately, never given a fake distance.
-    assert [r.asset["id"] for r in found.ward_only] == ["bench"]
+    # Known only to the ward: listed separately, never given a fake distance; the resident's own
+    # ward first (0 m), then the neighbouring Evington by how far away it starts.
+    assert [r.asset["id"] for r in found.ward_only] == ["bench", "far-bench"]
+    assert all(r.distance_m is None and r.asset["lat"] is None for r in found.ward_only)
+    assert found.ward_only[0].ward_distance_m == 0
+    assert 0 < found.ward_only[1].ward_distance_m < 1500
 
 
 def test_radius(db, area):
@@ -60,7 +65,7 @@ def test_radius(db, area):
 
 
 @pytest.mark.parametrize("query, expected", [
-    (Query(category="library"), ["belgrave-library"]),
+    (Query(categories=("library",)), ["belgrave-library"]),
     (Query(day=0), ["yoga"]),
     (Query(day=3), ["bench", "yoga", "near-lunch", "belgrave-library"]),
     (Query(day=6), []),
@@ -71,7 +76,7 @@ def test_radius(db, area):
     (Query(access=("step-free",)), ["yoga", "near-lunch"]),
     (Query(access=("Step-free", "Hearing loop")), ["near-lunch"]),
     (Query(language="gujarati"), ["belgrave-library", "near-lunch"]),
-    (Query(language="Hindi", category="group_activity"), []),
+    (Query(language="Hindi", categories=("group_activity",)), []),
     (Query(q="meals"), ["near-lunch"]),
     (Query(q="spinney"), ["bench", "yoga", "near-lunch"]),
 ])
@@ -98,7 +103,8 @@ def test_did_you_mean(db):
 
 
 def test_facets(db):
-    assert facets(db) == {"access": ["Hearing loop", "Step-free"], "languages": ["English", "Gujarati", "Hindi"]}
+    assert facets(db) == {"access": ["Hearing loop", "Step-free"], "languages": ["English", "Gujarati", "Hindi"],
+                          "audiences": [], "cost": True, "times": True}
 
 
 def test_helpers():
@@ -168,7 +174,12 @@ def test_a_private_home_gets_no_distance_and_no_place_in_the_nearest_first_order
         assert "home-group" not in ids(near) and "far-home" not in ids(near)
         assert all(r.distance_m is None and r.walk_minutes is None for r in near.ward_only)
     spinney = search(db, Query(origin=from_postcode(db, "LE5 5AA", area)), THURSDAY_9AM)
-    assert [r.asset["id"] for r in spinney.ward_only] == ["home-group"]  # with the ward-level listings
+    # With the ward-level listings: its own ward's first, then a nearby ward's, measured to the ward
+    # (the same for every listing there), never to the home.
+    assert [r.asset["id"] for r in spinney.ward_only] == ["home-group", "far-home"]
+    far = spinney.ward_only[1]
+    origin = from_postcode(db, "LE5 5AA", area)
+    assert far.ward_distance_m == ward_distances(db, origin.easting, origin.northing)[far.asset["ward_code"]]
     assert spinney.ward_only[0].asset["lat"] is None
     # Within a radius or not, a private home is listed (or not) the same way: the radius says nothing.
     tight = search(db, Query(origin=from_postcode(db, "LE5 5AA", area), radius_m=1), THURSDAY_9AM)
@@ -228,3 +239,47 @@ def test_on_now_is_in_the_url_and_the_api(area, built_db):
     html = client.get("/?postcode=LE5+5AA&now=1").get_data(as_text=True)
     assert "0 places near LE5 5AA" in html
     assert 'name="now" value="1" checked' in html
+
+
+def test_ward_level_listings_of_nearby_wards_come_by_distance_to_the_ward(built_db, area):
+    """LE4 5AD is in Abbey; Belgrave starts a few hundred metres away and has the groups."""
+    db = store.connect(built_db[0], readonly=True)
+    origin = from_postcode(db, "LE4 5AD", area)
+    assert db.execute("select ward_name from wards where ward_code = ?", [origin.ward_code]).fetchone()[0] == "Abbey"
+    found = search(db, Query(origin=origin), THURSDAY_9AM)
+    belgrave = db.execute("select ward_code from wards where ward_name = 'Belgrave'").fetchone()[0]
+    groups = [r for r in found.ward_only if r.asset["ward_code"] == belgrave]
+    assert {r.asset["category"] for r in groups} >= {"group_activity"}
+    assert all(r.distance_m is None and r.asset["lat"] is None for r in groups)  # never an invented pin
+    assert 0 < groups[0].ward_distance_m < 1000  # Abbey ends, Belgrave starts, a short walk away
+    distances = [r.ward_distance_m for r in found.ward_only]
+    assert distances == sorted(distances)
+    # Wards further than a chosen distance are left out with the listings beyond it.
+    assert not [r for r in search(db, Query(origin=origin, radius_m=50), THURSDAY_9AM).ward_only
+                if r.asset["ward_code"] == belgrave]
+
+
+def test_a_search_that_finds_nothing_is_offered_other_days_further_away_and_the_library(db, area):
+    from app.assets.alternatives import alternatives
+
+    origin = from_postcode(db, "LE5 5AA", area)
+    friday = Query(origin=origin, day=4, categories=("group_activity", "listening_bench"))
+    assert not search(db, friday, THURSDAY_9AM).results and not search(db, friday, THURSDAY_9AM).ward_only
+    offer = alternatives(db, friday, THURSDAY_9AM)
+    # Chair yoga on Mondays (and 1st Thursdays), the lunch club and the Spinney Hills bench on Thursdays.
+    assert offer.other_days == ((0, 1), (3, 3))
+    assert offer.nearest_library["id"] == "belgrave-library"
+    assert offer.empty_filters == ()  # the data has times: the day filter is not empty, just quiet
+    near = Query(origin=origin, radius_m=100, categories=("library",))
+    assert alternatives(db, near, THURSDAY_9AM).any_distance == 1
+
+
+def test_filters_with_no_data_behind_them_say_so(tmp_path, area):
+    from app.assets.alternatives import alternatives
+
+    path = write_csv(tmp_path / "bare.csv", [{"name": "Coffee morning", "category": "group_activity",
+                                               "postcode": "LE5 5AA", "source": "test"}])
+    build(area, tmp_path / "bare.db", path, today=date(2026, 11, 26))
+    bare = store.connect(tmp_path / "bare.db", readonly=True)
+    query = Query(day=3, free=True, language="Urdu", access=("Hearing loop",))
+    assert alternatives(bare, query, THURSDAY_9AM).empty_filters == ("day", "free", "language", "access")

@@ -121,7 +121,7 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
     wards = load_wards(wards_dir)
     report = Report(str(assets_csv), rows_read=len(asset_file.rows))
 
-    records, problems_by_row = _validate(asset_file, today)
+    records, problems_by_row = _validate(asset_file, today, area.category_synonyms)
     _check_ids(records, problems_by_row)
     _geocode(records, problems_by_row, directory, area)
     _place(records, problems_by_row, wards, area)
@@ -186,7 +186,7 @@ def prepare_many(rows: list[dict[str, str]], area: Area, wards, today: date,
     """Prepare many assets' values as prepare() does one, looking up postcodes and wards once for all."""
     records, problems_by_row = [], []
     for values in rows:
-        checked = validate_row(values, None, today)
+        checked = validate_row(values, None, today, area.category_synonyms)
         checked.record["row"] = None
         checked.record["extra"] = {}
         records.append(checked.record)
@@ -212,11 +212,11 @@ def unused_id(base: str, taken_ids) -> str:
     return candidate
 
 
-def _validate(asset_file: AssetFile, today: date):
+def _validate(asset_file: AssetFile, today: date, synonyms: tuple[tuple[str, str], ...] = ()):
     records, problems_by_row = [], []
     width = len(asset_file.header)
     for raw in asset_file.rows:
-        checked = validate_row(asset_file.values(raw), raw.row, today)
+        checked = validate_row(asset_file.values(raw), raw.row, today, synonyms)
         record = checked.record
         record["row"] = raw.row
         record["extra"] = asset_file.extra_values(raw) if asset_file.extras else {}

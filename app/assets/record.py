@@ -59,12 +59,13 @@ _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _category_key(text: str) -> str:
+def category_key(text: str) -> str:
+    """Return a category word as it is compared: lower case, single spaces, e as in cafe."""
     return " ".join(text.lower().replace("é", "e").split())
 
 
-_CATEGORY_LOOKUP = {_category_key(k): k for k in CATEGORIES} | {
-    _category_key(v): k for k, v in CATEGORIES.items()
+_CATEGORY_LOOKUP = {category_key(k): k for k in CATEGORIES} | {
+    category_key(v): k for k, v in CATEGORIES.items()
 }
 
 
@@ -179,7 +180,7 @@ def read_asset_file(path: str | Path) -> AssetFile:
 
 def category_slug(text: str) -> str | None:
     """Return the category slug for a slug or label in any case, or None."""
-    return _CATEGORY_LOOKUP.get(text) or _CATEGORY_LOOKUP.get(_category_key(text))
+    return _CATEGORY_LOOKUP.get(text) or _CATEGORY_LOOKUP.get(category_key(text))
 
 
 def parse_date(text: str) -> date:
@@ -210,8 +211,12 @@ def _number(value: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def validate_row(values: dict[str, str], row: int | None = None, today: date | None = None) -> Validated:
-    """Check one asset's values (keyed by contract column) against the CSV contract."""
+def validate_row(values: dict[str, str], row: int | None = None, today: date | None = None,
+                 synonyms: tuple[tuple[str, str], ...] = ()) -> Validated:
+    """Check one asset's values (keyed by contract column) against the CSV contract.
+
+    `synonyms` are the area's spreadsheet words for categories (`[category_synonyms]` in area.toml).
+    """
     problems: list[Problem] = []
 
     def error(column, message):
@@ -235,6 +240,11 @@ def validate_row(values: dict[str, str], row: int | None = None, today: date | N
 
     category = clean["category"]
     slug = category_slug(category) if category else None
+    if category and slug is None:
+        slug = dict(synonyms).get(category_key(category))
+        if slug is not None:
+            warn("category", f"'{category}' is read as {slug} ({CATEGORIES[slug]}), as the spreadsheet words "
+                             "in the area config say")
     if not category:
         error("category", f"is empty; use one of: {', '.join(CATEGORIES)}")
     elif slug is None:

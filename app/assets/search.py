@@ -17,6 +17,7 @@ from app.assets.record import PUBLIC_SQL
 from app.assets.schedule import Occurrence, Session, is_on_at, next_occurrence, occurs_on
 from app.cache import LRUCache
 from app.places.locate import Origin
+from app.places.nearby import ward_distances
 from app.store import FTS_COLUMNS
 from app.store.connection import data_version, decode_asset
 
@@ -45,7 +46,7 @@ STALE_DAYS = 365
 @dataclass(frozen=True)
 class Query:
     q: str = ""
-    category: str | None = None
+    categories: tuple[str, ...] = ()  # any of these; none: every category
     ward_code: str | None = None
     origin: Origin | None = None
     radius_m: float | None = None
@@ -55,6 +56,17 @@ class Query:
     free: bool = False
     access: tuple[str, ...] = ()
     language: str | None = None
+    audience: str | None = None       # one of the audiences the data names ("Women aged 50+")
+
+
+# Health and advice services are listed apart from the things to do, so ~60 GP practices never push
+# the groups and cafés off a resident's first page.
+SERVICE_CATEGORIES = ("health_service", "advice_support")
+
+
+def is_service(result: "Result") -> bool:
+    """Say whether a result is a health or advice service rather than a thing to do."""
+    return result.asset["category"] in SERVICE_CATEGORIES
 
 
 def frozen_asset(asset: dict) -> Mapping:
@@ -78,6 +90,7 @@ class Result(NamedTuple):
     now: datetime
     distance_m: float | None = None
     sessions: tuple[Session, ...] = ()
+    ward_distance_m: float | None = None  # known only to its ward: metres to where that ward starts
 
     @property
     def next_on(self) -> Occurrence | None:
@@ -95,7 +108,7 @@ class Result(NamedTuple):
 class Found:
     results: tuple[Result, ...]
     suggestion: str | None = None     # "did you mean" when text found nothing
-    ward_only: tuple[Result, ...] = ()  # in the origin's ward, place not known
+    ward_only: tuple[Result, ...] = ()  # in the origin's ward or a nearby one, place not known, nearest ward first
 
 
 def split_list(text: str | None) -> list[str]:
@@ -114,8 +127,9 @@ def is_free(cost: str | None) -> bool:
 # What a search needs to filter, sort and draw; the rest of an asset is read only for the
 # results a page shows (hydrate), which keeps a 10,000-asset map quick.
 SLIM_COLUMNS = ("id", "name", "category", "lat", "lon", "ward_code", "location_precision", "sessions",
-                "cost", "accessibility", "languages", "easting", "northing", "private_address", "last_verified")
-_FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing")
+                "cost", "accessibility", "languages", "easting", "northing", "private_address", "last_verified",
+                "audience")
+_FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing", "audience")
 
 
 @lru_cache(maxsize=8192)
@@ -125,9 +139,10 @@ def _sessions(sessions_json: str) -> tuple[Session, ...]:
 
 def _rows(db: sqlite_utils.Database, query: Query):
     where, params = [PUBLIC_SQL], {}
-    if query.category:
-        where.append("assets.category = :category")
-        params["category"] = query.category
+    if query.categories:
+        names = [f":category{i}" for i in range(len(query.categories))]
+        where.append(f"assets.category in ({', '.join(names)})")
+        params.update({name[1:]: slug for name, slug in zip(names, query.categories)})
     if query.ward_code:
         where.append("assets.ward_code = :ward_code")
         params["ward_code"] = query.ward_code
@@ -162,6 +177,8 @@ def _matches(row: tuple, sessions: tuple[Session, ...], query: Query, today: dat
             return False
     if query.language and query.language.casefold() not in {l.casefold() for l in split_list(languages)}:
         return False
+    if query.audience and query.audience.casefold() not in {a.casefold() for a in split_list(row[15])}:
+        return False
     return True
 
 
@@ -175,15 +192,19 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
 
     Results carry the fields a list or map needs to sort and draw (id, name, category, lat,
     lon, ward); call hydrate() on the ones a page shows. Assets known only to ward level have no
-    distance: near an origin, those in the origin's ward are returned separately (`ward_only`)
-    rather than given a made-up position.
+    distance: near an origin, those in the origin's ward and in wards starting nearby are returned
+    separately (`ward_only`, with the distance to their ward) rather than given a made-up position.
     """
     results, ward_only = [], []
     origin = query.origin
     # From a postcode or a device we measure; a ward's centre is no one's front door.
     measuring = origin is not None and origin.kind != "ward" and origin.easting is not None
-    filtering = (query.day is not None or query.on_date is not None or query.at is not None or query.free or query.access
-                 or query.language)
+    filtering = (query.day is not None or query.on_date is not None or query.at is not None or query.free
+                 or query.access or query.language or query.audience)
+    # Wards are 21 polygons: measured once per search, not per listing.
+    nearby = ward_distances(db, origin.easting, origin.northing) if measuring else {}
+    if measuring and origin.ward_code:
+        nearby[origin.ward_code] = 0.0  # the simplified boundary may shave off the resident's own street
     for row in _rows(db, query):
         sessions = _sessions(row[7])
         if filtering and not _matches(row, sessions, query, now.date()):
@@ -199,8 +220,9 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
             # order (a few searches from different postcodes would triangulate it).
             easting, northing = (None, None) if private else (row[11], row[12])
             if easting is None:
-                if origin.ward_code and row[5] == origin.ward_code:
-                    ward_only.append(Result(frozen_asset(asset), now, None, sessions))
+                ward_m = nearby.get(row[5])
+                if ward_m is not None and (query.radius_m is None or ward_m <= query.radius_m):
+                    ward_only.append(Result(frozen_asset(asset), now, None, sessions, ward_m))
                 continue
             distance = math.hypot(easting - origin.easting, northing - origin.northing)
             if query.radius_m is not None and distance > query.radius_m:
@@ -208,6 +230,7 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
         results.append(Result(frozen_asset(asset), now, distance, sessions))
     if measuring:
         results.sort(key=lambda r: (r.distance_m, r.asset["name"].casefold(), r.asset["id"]))
+        ward_only.sort(key=lambda r: (r.ward_distance_m, r.asset["name"].casefold(), r.asset["id"]))
     # Listings last checked over a year ago go to the end (in the same order among themselves);
     # never-checked ones are not moved, or every imported listing would sink together.
     today = now.date()
@@ -287,12 +310,17 @@ def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
 
 
 def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
-    """Return the values the data holds for the list filters: accessibility and languages."""
-    access, languages = set(), set()
-    for cell_access, cell_languages in db.execute(f"select accessibility, languages from assets where {PUBLIC_SQL}"):
+    """Return the values the data holds for the list filters, and whether any listing has a cost or times."""
+    access, languages, audiences, costs, times = set(), set(), set(), False, False
+    for cell_access, cell_languages, cell_audience, cost, sessions in db.execute(
+            f"select accessibility, languages, audience, cost, sessions from assets where {PUBLIC_SQL}"):
         access.update(split_list(cell_access))
         languages.update(split_list(cell_languages))
-    return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold)}
+        audiences.update(split_list(cell_audience))
+        costs |= bool((cost or "").strip())
+        times |= bool(sessions and sessions != "[]")
+    return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold),
+            "audiences": sorted(audiences, key=str.casefold), "cost": costs, "times": times}
 
 
 def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:

@@ -6,6 +6,7 @@ import sqlite3
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.assets.alternatives import alternatives
 from app.assets.record import CATEGORIES
 from app.assets.search import (
     Query,
@@ -13,6 +14,8 @@ from app.assets.search import (
     get_asset,
     get_ward,
     hydrate,
+    SERVICE_CATEGORIES,
+    is_service,
     is_stale,
     list_wards,
     on_each_day,
@@ -27,12 +30,23 @@ from app.web.i18n import DEFAULT_LANGUAGE
 from app.web.maps import CATEGORY_MARKS, build_map, latlon
 from app.web.qr import qr_svg
 from app.web.searches import cached_search
-from app.web.wording import category_name, day_name, describe_date, describe_next, describe_session, describe_walk
+from app.web.wording import (
+    category_name,
+    day_name,
+    describe_date,
+    describe_next,
+    describe_session,
+    describe_walk,
+    describe_ward_distance,
+)
 
 bp = Blueprint("pages", __name__)
 
 SEARCH_KEYS = ("postcode", "ward", "lat", "lon", "q", "category", "day", "today", "now", "free", "access",
-               "language", "radius", "ids")
+               "language", "audience", "radius", "ids")
+LIST_KEYS = ("access", "category")  # may be given more than once
+# Services shown under the things to do when no kind of place was chosen; the rest are one link away.
+SERVICES_SHOWN = 5
 
 
 @bp.app_template_filter("isolate")
@@ -54,6 +68,7 @@ def page_context():
         "describe_session": describe_session,
         "describe_next": describe_next,
         "describe_walk": describe_walk,
+        "describe_ward_distance": describe_ward_distance,
         "describe_date": describe_date,
         "describe_distance": describe_distance,
         "switch_language_url": switch_language_url,
@@ -77,7 +92,7 @@ def switch_language_url(code: str) -> str:
 
 def _search_args() -> dict:
     """The search filters in the URL, to carry into links (lists kept as lists)."""
-    return {k: (request.args.getlist(k) if k == "access" else request.args[k])
+    return {k: (request.args.getlist(k) if k in LIST_KEYS else request.args[k])
             for k in SEARCH_KEYS if request.args.get(k)}
 
 
@@ -151,14 +166,37 @@ def home():
     names = {w["ward_code"]: w["ward_name"] for w in wards}
     # "Print this list" asks for every result on one page: a printed list must not stop at 50.
     printing = request.args.get("print") == "all"
-    pages = Pages(found.results if found else (), args, "pages.home", None if printing else PER_PAGE)
+    results, services = (found.results if found else ()), ()
+    if found and not parsed.query.categories:
+        # Things to do first; health and advice services in a section of their own.
+        results = tuple(r for r in found.results if not is_service(r))
+        services = tuple(r for r in found.results if is_service(r))
+    pages = Pages(results, args, "pages.home", None if printing else PER_PAGE)
+    nothing = found is not None and not found.results and not found.ward_only
+    origin = parsed.query.origin if parsed else None
+    connectors = dict(current_app.config["AREA"].connectors)
     return render_template(
-        "pages/home.html", args=args, searched=searched, found=found, shown=hydrate(db, pages.items), pages=pages,
-        printing=printing,
-        ward_only=hydrate(db, found.ward_only) if found else (),
-        origin=parsed.query.origin if parsed else None, problems=parsed.problems if parsed else [],
+        "pages/home.html", nothing=alternatives(db, parsed.query, now) if nothing else None,
+        connector=connectors.get(names.get(origin.ward_code)) if nothing and origin else None,
+        args=args, searched=searched, found=found, shown=hydrate(db, pages.items), pages=pages,
+        printing=printing, services=hydrate(db, services if printing else services[:SERVICES_SHOWN]),
+        service_count=len(services), service_categories=SERVICE_CATEGORIES,
+        ward_groups=_by_ward(hydrate(db, found.ward_only) if found else (), names),
+        origin=origin, problems=parsed.problems if parsed else [],
         wards=wards, facets=facets(db), day_codes=DAY_CODES, today=now.date(), ward_name=names.get,
+        ward_slug={w["ward_code"]: w["slug"] for w in wards}.get,
     )
+
+
+def _by_ward(results, names) -> list[dict]:
+    """Group ward-level results by ward, keeping their order (nearest ward first)."""
+    groups: dict[str, dict] = {}
+    for result in sorted(results, key=is_service):  # stable: things to do first within each ward
+        code = result.asset["ward_code"]
+        group = groups.setdefault(code, {"ward_name": names.get(code, ""), "distance_m": result.ward_distance_m,
+                                         "results": []})
+        group["results"].append(result)
+    return list(groups.values())
 
 
 @bp.get("/map")

@@ -94,10 +94,13 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
             ward_code = ward_origin.ward_code
             origin = origin or ward_origin
 
-    category = text("category") or None
-    if category and category not in CATEGORIES:
-        problems.append(Problem("category", gettext("We do not have a category called “%(name)s”.", name=category)))
-        category = None
+    categories = []
+    for name in args.getlist("category")[:len(CATEGORIES) + 1]:
+        name = _CONTROL.sub(" ", name).strip()[:MAX_TEXT]
+        if name and name not in CATEGORIES:
+            problems.append(Problem("category", gettext("We do not have a category called “%(name)s”.", name=name)))
+        elif name and name not in categories:
+            categories.append(name)
 
     day = None
     day_text = text("day").lower()
@@ -124,7 +127,7 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
 
     query = Query(
         q=text("q"),
-        category=category,
+        categories=tuple(categories),
         ward_code=ward_code,
         origin=origin,
         radius_m=radius,
@@ -134,6 +137,7 @@ def parse_filters(db, args: MultiDict, now: datetime, postcode_keys: tuple[str, 
         free=truthy(args.get("free")),
         access=tuple(a for a in (_CONTROL.sub(" ", a).strip() for a in args.getlist("access")) if a)[:10],
         language=text("language") or None,
+        audience=text("audience") or None,
     )
     return Parsed(query, problems, postcode)
 

@@ -129,6 +129,17 @@ def describe_walk(minutes: int | None, metres: float | None) -> str:
     return f"{walk} ({distance})"
 
 
+def describe_ward_distance(ward: str, metres: float | None) -> str:
+    """Say where a ward-level listing is: 'In Belgrave, which starts about 600 metres from you'."""
+    if not metres:
+        return gettext("In %(ward)s, your ward", ward=ward)
+    if metres >= 1000:
+        distance = gettext("%(km).1f km", km=metres / 1000)
+    else:  # the boundary is simplified, so say it to the nearest 50 metres
+        distance = gettext("%(m)d metres", m=max(50, round(metres / 50) * 50))
+    return gettext("In %(ward)s, which starts about %(distance)s from you", ward=ward, distance=distance)
+
+
 def describe_date(iso: str) -> str:
     """Say a date in full: '3 March 2026'."""
     return format_date(date.fromisoformat(iso), "d MMMM y")
