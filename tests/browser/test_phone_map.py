@@ -24,14 +24,19 @@ def box(page, selector):
                          " return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }")
 
 
+def settle(page):
+    """Wait until Leaflet has finished zooming and fading markers (a focused marker can vanish mid-fade)."""
+    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')")
+    page.wait_for_timeout(600)
+
+
 def test_phone_map_is_near_the_top_fits_the_search_and_has_big_targets(phone, live_server):
     page, errors = phone
     page.goto(live_server + SEARCH)
     container = wait_for_map(page)
     assert box(page, ".folium-map")["top"] < 450  # it was 866 px down, under the key
     # Leaflet fades the markers of the zoom level it left; count once the map has settled.
-    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')")
-    page.wait_for_timeout(600)
+    settle(page)
     # Every result is on the first view: each single marker, and each cluster counted by its number.
     shown = page.evaluate("""() => { const map = document.querySelector('.folium-map').getBoundingClientRect();
         const inside = e => { const r = e.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
@@ -75,6 +80,7 @@ def test_keyboard_users_are_not_trapped_in_ward_shapes(phone, live_server):
     page, errors = phone
     page.goto(live_server + SEARCH)
     wait_for_map(page)
+    settle(page)
     page.get_by_role("link", name="Skip the map and go to the list of everything it shows").focus()
     stops = []
     for _ in range(60):
