@@ -46,6 +46,10 @@ def test_the_previous_release_database_is_upgraded_in_place_keeping_everything(o
     assert migrations.migrate(old_db) == (0, migrations.LATEST)
     assert _version(old_db) == migrations.LATEST
     assert _counts(old_db) == before
+    conn = sqlite3.connect(old_db)
+    tables = {name for (name,) in conn.execute("select name from sqlite_master where type = 'table'")}
+    conn.close()
+    assert {"walks", "walk_stops", "captures"} <= tables  # patch walks have somewhere to live
     # The upgraded database works: residents' pages, and the old accounts sign in.
     app = create_app({"TESTING": True, "DATABASE": str(old_db), "SESSION_COOKIE_SECURE": False})
     client = app.test_client()

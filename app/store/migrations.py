@@ -112,10 +112,39 @@ def _2_trust(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _3_walks(conn: sqlite3.Connection) -> None:
+    """Patch walks: a planned route of stops, each stop's outcome, and what connectors captured on foot.
+
+    A walk's id is random (it travels in a QR code on paper); each stop keeps the listing version the
+    plan was made from, so an outcome sent later from a phone that was offline can tell it is stale.
+    A capture is a poster or flyer photographed on a walk: private to connectors, joined to the draft
+    suggestion it became, its photo deleted when that draft is closed.
+    """
+    _run(conn, """
+        create table if not exists walks (
+            id text primary key, ward_code text, title text not null default '',
+            created_by text not null, created_at text not null,
+            start_label text not null default '', end_label text not null default '',
+            budget_minutes integer, minutes_per_stop integer,
+            plan text not null default '{}', status text not null default 'planned',
+            finished_at text);
+        create table if not exists walk_stops (
+            walk_id text not null references walks(id), seq integer not null, asset_id text not null,
+            asset_version integer, outcome text, outcome_at text, outcome_by text, note text,
+            primary key (walk_id, seq));
+        create index if not exists walk_stops_asset on walk_stops (asset_id);
+        create table if not exists captures (
+            id integer primary key, suggestion_id integer references suggestions(id), walk_id text,
+            photo_path text, ocr_text text not null default '', lat real, lon real, postcode text,
+            created_by text not null, created_at text not null)
+    """)
+
+
 # The steps, in order: a database at version N has had the first N.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _1_workspace,
     _2_trust,
+    _3_walks,
 )
 LATEST = len(MIGRATIONS)
 
