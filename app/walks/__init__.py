@@ -1,0 +1,1 @@
+"""Patch walks: connectors walking their patch to check listings and find new ones."""
