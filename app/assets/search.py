@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
+import numpy as np
 import sqlite_utils
 
+from app.assets.index import AssetIndex, asset_index
 from app.assets.record import PUBLIC_SQL
 from app.assets.schedule import Occurrence, Session, next_occurrence, occurs_on
 from app.cache import LRUCache
@@ -92,9 +94,9 @@ class Result(NamedTuple):
 
 @dataclass(frozen=True)
 class Found:
-    results: tuple[Result, ...]
+    results: Sequence[Result]
     suggestion: str | None = None     # "did you mean" when text found nothing
-    ward_only: tuple[Result, ...] = ()  # in the origin's ward, place not known
+    ward_only: Sequence[Result] = ()  # in the origin's ward, place not known
 
 
 def split_list(text: str | None) -> list[str]:
@@ -110,39 +112,22 @@ def is_free(cost: str | None) -> bool:
     return text.startswith("free") or text in ("£0", "0", "£0.00", "no charge")
 
 
-# What a search needs to filter, sort and draw; the rest of an asset is read only for the
-# results a page shows (hydrate), which keeps a 10,000-asset map quick.
-SLIM_COLUMNS = ("id", "name", "category", "lat", "lon", "ward_code", "location_precision", "sessions",
-                "cost", "accessibility", "languages", "easting", "northing", "private_address", "last_verified")
-_FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing")
-
-
 @lru_cache(maxsize=8192)
 def _sessions(sessions_json: str) -> tuple[Session, ...]:
     return tuple(Session.from_dict(s) for s in json.loads(sessions_json)) if sessions_json else ()
 
 
-def _rows(db: sqlite_utils.Database, query: Query):
-    where, params = [PUBLIC_SQL], {}
-    if query.category:
-        where.append("assets.category = :category")
-        params["category"] = query.category
-    if query.ward_code:
-        where.append("assets.ward_code = :ward_code")
-        params["ward_code"] = query.ward_code
+def _text_positions(db: sqlite_utils.Database, index: AssetIndex, query: Query) -> np.ndarray:
+    """Return the positions of the listings whose words match, best match first (SQLite's FTS5 ranks)."""
     # Quoting turns every word into a literal phrase; text with no words quotes to nothing.
     fts_query = db.quote_fts(query.q.strip()) if query.q and query.q.strip() else ""
-    # Five decimal places is about a metre: finer than a postcode centre can claim.
-    columns = ", ".join(f"round(assets.{c}, 5)" if c in ("lat", "lon") else f"assets.{c}" for c in SLIM_COLUMNS)
-    if fts_query:
-        params["query"] = fts_query
-        sql = (f"select {columns} from assets join assets_fts on assets_fts.rowid = assets.rowid "
-               "where assets_fts match :query" + "".join(f" and {w}" for w in where) +
-               " order by assets_fts.rank, assets.name, assets.id")
-    else:
-        sql = (f"select {columns} from assets where " + " and ".join(where) +
-               " order by assets.name collate nocase, assets.id")
-    return db.execute(sql, params)
+    if not fts_query:
+        return np.arange(len(index), dtype=np.int64)
+    rowids = db.execute("select assets.rowid from assets join assets_fts on assets_fts.rowid = assets.rowid "
+                        f"where assets_fts match :query and {PUBLIC_SQL} "
+                        "order by assets_fts.rank, assets.name, assets.id", {"query": fts_query})
+    where = index.position_of_rowid
+    return np.fromiter((where[r[0]] for r in rowids), dtype=np.int64)
 
 
 def _matches(row: tuple, sessions: tuple[Session, ...], query: Query) -> bool:
@@ -167,6 +152,107 @@ def result_for(asset: dict, now: datetime) -> Result:
     return Result(frozen_asset(asset), now, sessions=tuple(Session.from_dict(s) for s in asset["sessions"]))
 
 
+class Results(Sequence):
+    """Search results made only when read: a page of 50 out of 100,000 makes 50 Result objects.
+
+    Immutable, as searches are cached; a Result once made is kept, so both readers get the same one.
+    """
+
+    def __init__(self, index: AssetIndex, positions: np.ndarray, distances: np.ndarray | None, now: datetime):
+        self._index, self._positions, self._distances, self._now = index, positions, distances, now
+        self._made: dict[int, Result] = {}
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def _make(self, i: int) -> Result:
+        result = self._made.get(i)
+        if result is None:
+            row = self._index.rows[self._positions[i]]
+            asset = {"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
+                     "ward_code": row[5], "location_precision": row[6], "last_verified": row[14]}
+            distance = None if self._distances is None else float(self._distances[i])
+            result = self._made.setdefault(i, Result(frozen_asset(_public(asset, bool(row[13]))), self._now,
+                                                     distance, _sessions(row[7])))
+        return result
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return tuple(self._make(i) for i in range(*item.indices(len(self))))
+        if item < 0:
+            item += len(self)
+        if not 0 <= item < len(self):
+            raise IndexError(item)
+        return self._make(item)
+
+    def __iter__(self):
+        return (self._make(i) for i in range(len(self)))
+
+    def __add__(self, other):
+        return Joined((self, other))
+
+    def __radd__(self, other):
+        return Joined((other, self))
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Results({len(self)})"
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Where each result is in the index (read only), for work over every result at once (the map)."""
+        view = self._positions.view()
+        view.flags.writeable = False
+        return view
+
+
+class Joined(Sequence):
+    """Sequences read one after another without copying them (results, then the ward's)."""
+
+    def __init__(self, parts):
+        self._parts = tuple(parts)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            start, stop, step = item.indices(len(self))
+            if step != 1:
+                return tuple(self[i] for i in range(start, stop, step))
+            taken = []
+            for part in self._parts:
+                if stop > 0 and start < len(part):
+                    taken.extend(part[max(start, 0):stop])
+                start, stop = start - len(part), stop - len(part)
+            return tuple(taken)
+        if item < 0:
+            item += len(self)
+        for part in self._parts:
+            if 0 <= item < len(part):
+                return part[item]
+            item -= len(part)
+        raise IndexError(item)
+
+    def __iter__(self):
+        for part in self._parts:
+            yield from part
+
+    def __add__(self, other):
+        return Joined(self._parts + (other,))
+
+
+def _filtered(index: AssetIndex, positions: np.ndarray, query: Query) -> np.ndarray:
+    """Keep the positions whose days, cost, access and language match (checked in Python, row by row)."""
+    rows = index.rows
+    keep = [p for p in positions.tolist() if _matches(rows[p], _sessions(rows[p][7]), query)]
+    return np.array(keep, dtype=np.int64)
+
+
 def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     """Find assets matching every filter; near an origin they come nearest first.
 
@@ -175,44 +261,50 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     distance: near an origin, those in the origin's ward are returned separately (`ward_only`)
     rather than given a made-up position.
     """
-    results, ward_only = [], []
+    index = asset_index(db)
     origin = query.origin
     # From a postcode or a device we measure; a ward's centre is no one's front door.
     measuring = origin is not None and origin.kind != "ward" and origin.easting is not None
-    filtering = (query.day is not None or query.on_date is not None or query.free or query.access
-                 or query.language)
-    for row in _rows(db, query):
-        sessions = _sessions(row[7])
-        if filtering and not _matches(row, sessions, query):
-            continue
-        private = row[13]
-        asset = {"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
-                 "ward_code": row[5], "location_precision": row[6], "last_verified": row[14]}
-        if private:
-            _public(asset, True)
-        distance = None
-        if measuring:
-            # A private listing is someone's home: no distance, no place in the nearest-first
-            # order (a few searches from different postcodes would triangulate it).
-            easting, northing = (None, None) if private else (row[11], row[12])
-            if easting is None:
-                if origin.ward_code and row[5] == origin.ward_code:
-                    ward_only.append(Result(frozen_asset(asset), now, None, sessions))
-                continue
-            distance = math.hypot(easting - origin.easting, northing - origin.northing)
-            if query.radius_m is not None and distance > query.radius_m:
-                continue
-        results.append(Result(frozen_asset(asset), now, distance, sessions))
+    positions = _text_positions(db, index, query)
+    for value, column, codes in ((query.category, index.category, index.category_codes),
+                                 (query.ward_code, index.ward, index.ward_codes)):
+        if value:
+            positions = positions[column[positions] == codes.get(value, -2)]
+    ward_positions, distances = np.empty(0, dtype=np.int64), None
     if measuring:
-        results.sort(key=lambda r: (r.distance_m, r.asset["name"].casefold(), r.asset["id"]))
+        easting, northing = index.easting[positions], index.northing[positions]
+        # A private listing is someone's home: the index holds no place for it, so it gets no
+        # distance and no place in the nearest-first order (searches from a few postcodes would
+        # triangulate it).
+        unmeasured = np.isnan(easting)
+        ward_code = index.ward_codes.get(origin.ward_code, -2) if origin.ward_code else -2
+        ward_positions = positions[unmeasured & (index.ward[positions] == ward_code)]
+        positions, easting, northing = positions[~unmeasured], easting[~unmeasured], northing[~unmeasured]
+        distances = np.hypot(easting - origin.easting, northing - origin.northing)
+        if query.radius_m is not None:
+            near = distances <= query.radius_m
+            positions, distances = positions[near], distances[near]
+        order = np.lexsort((index.name_rank[positions], distances))
+        positions, distances = positions[order], distances[order]
+    if query.day is not None or query.on_date is not None or query.free or query.access or query.language:
+        # Only the listings left by place and category are read row by row.
+        if distances is not None:
+            keep = np.isin(positions, _filtered(index, positions, query))
+            positions, distances = positions[keep], distances[keep]
+        else:
+            positions = _filtered(index, positions, query)
+        ward_positions = _filtered(index, ward_positions, query)
     # Listings last checked over a year ago go to the end (in the same order among themselves);
     # never-checked ones are not moved, or every imported listing would sink together.
-    today = now.date()
-    results.sort(key=lambda r: bool(r.asset["last_verified"]) and is_stale(r.asset, today))
+    order = np.argsort(index.stale(positions, now.date(), STALE_DAYS), kind="stable")
+    positions = positions[order]
+    distances = None if distances is None else distances[order]
+    results = Results(index, positions, distances, now)
+    ward_only = Results(index, ward_positions, None, now)
     suggestion = None
     if not results and not ward_only and query.q.strip():
         suggestion = suggest_words(db, query.q)
-    return Found(tuple(results), suggestion, tuple(ward_only))
+    return Found(results, suggestion, ward_only)
 
 
 def hydrate(db: sqlite_utils.Database, results) -> tuple[Result, ...]:
