@@ -30,6 +30,8 @@ class AssetIndex:
     position_of_rowid: dict          # sqlite rowid -> position in rows (read only by convention)
     easting: np.ndarray              # NaN where a listing must not be measured (private or unplaced)
     northing: np.ndarray
+    lon: np.ndarray                  # NaN where a listing has no pin to show (private or unplaced)
+    lat: np.ndarray
     category: np.ndarray             # small ints, see category_codes
     category_codes: dict
     ward: np.ndarray                 # small ints, see ward_codes; -1 for none
@@ -69,6 +71,8 @@ def build_index(db: sqlite_utils.Database) -> AssetIndex:
     # A private listing is someone's home: it is never measured, so it has no coordinates here.
     easting = np.array([np.nan if r[13] or r[11] is None else r[11] for r in rows], dtype=np.float64)
     northing = np.array([np.nan if r[13] or r[12] is None else r[12] for r in rows], dtype=np.float64)
+    lon = np.array([np.nan if r[13] or r[4] is None else r[4] for r in rows], dtype=np.float64)
+    lat = np.array([np.nan if r[13] or r[3] is None else r[3] for r in rows], dtype=np.float64)
     category, category_codes = _codes([r[2] for r in rows])
     ward, ward_codes = _codes([r[5] for r in rows])
     verified = np.fromiter((date.fromisoformat(r[14]).toordinal() if r[14] else 0 for r in rows),
@@ -77,7 +81,7 @@ def build_index(db: sqlite_utils.Database) -> AssetIndex:
     name_rank = np.empty(n, dtype=np.int64)
     name_rank[np.array(by_name, dtype=np.int64)] = np.arange(n)
     return AssetIndex(rows, {row[0]: i for i, row in enumerate(fetched)}, _read_only(easting),
-                      _read_only(northing), category, category_codes, ward, ward_codes,
+                      _read_only(northing), _read_only(lon), _read_only(lat), category, category_codes, ward, ward_codes,
                       _read_only(verified), _read_only(name_rank))
 
 

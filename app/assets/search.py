@@ -202,12 +202,9 @@ class Results(Sequence):
     def __repr__(self) -> str:
         return f"Results({len(self)})"
 
-    @property
-    def positions(self) -> np.ndarray:
-        """Where each result is in the index (read only), for work over every result at once (the map)."""
-        view = self._positions.view()
-        view.flags.writeable = False
-        return view
+    def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return every result's lon and lat as arrays (NaN where there is no pin), for the map's clusters."""
+        return self._index.lon[self._positions], self._index.lat[self._positions]
 
 
 class Joined(Sequence):
