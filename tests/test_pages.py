@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import datetime
 
@@ -270,3 +271,14 @@ def test_print_this_list_prints_every_result_of_a_long_list(client, built_db, ar
     assert shown[:len(names)] == names  # every result, in the same order
     assert "Next page" not in printed and "Page 1 of" not in printed
     assert "data-print-on-load" in printed
+
+
+def test_map_of_many_listings_does_not_preload_them_all(built_db):
+    small = create_app({"TESTING": True, "DATABASE": str(built_db[0])}).test_client().get("/map").get_data(as_text=True)
+    assert 'rel="preload" href="/api/assets.geojson' in small and '"viewBounds": null' in small
+    many = create_app({"TESTING": True, "DATABASE": str(built_db[0]), "MAP_VIEW_THRESHOLD": 10})
+    html = many.test_client().get("/map").get_data(as_text=True)
+    assert 'rel="preload" href="/api/assets.geojson' not in html
+    bounds = json.loads(re.search(r'"viewBounds": (\[\[[^\]]*\], \[[^\]]*\]\])', html).group(1))
+    (south, west), (north, east) = bounds
+    assert 52.5 < south < north < 52.8 and -1.3 < west < east < -1.0  # the listings' own box, in Leicester
