@@ -37,10 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import best_of, write_assets  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.assets import index  # noqa: E402
 from app.assets.pipeline import build  # noqa: E402
 from app.config import load_area  # noqa: E402
 from app.views import api  # noqa: E402
-from app.assets import index  # noqa: E402
 from app.web import searches  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"

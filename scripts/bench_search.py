@@ -42,6 +42,7 @@ from app.config import load_area
 from app.places.locate import from_postcode
 
 NOW = datetime(2026, 11, 26, 9, 0)  # a Thursday
+FIRST_VIEW = "-1.73,52.48,-0.53,52.79"  # what Chromium's 1280 x 720 view of Leicester's wards asks for
 FLOORS = {10_000: 25.0, 100_000: 60.0}
 SLIM = ("id", "name", "category", "lat", "lon", "ward_code", "location_precision", "sessions",
         "cost", "accessibility", "languages", "easting", "northing", "private_address", "last_verified")
@@ -176,6 +177,17 @@ def main(sizes, runs, out_dir):
             click.echo(f"{label:<30} {p50:>8.1f} {p95:>8.1f}   (HTTP {sorted(statuses)}, Flask test client)")
             if statuses != {200}:
                 failed.append(f"{label} at {n:,}: HTTP {sorted(statuses)}")
+        # What a phone downloads for the first map view (the map fits the wards at zoom 11 to 12),
+        # gzipped as the server sends it; the static files are cached and the same at any size.
+        gzip = {"Accept-Encoding": "gzip"}
+        page = client.get("/map", headers=gzip)
+        first = client.get(f"/api/assets.geojson?bbox={FIRST_VIEW}&zoom=11", headers=gzip)
+        wards = client.get("/api/wards.geojson", headers=gzip)
+        sizes = [len(r.get_data()) for r in (page, first, wards)]
+        click.echo(f"first map view, gzipped: page {sizes[0]:,} + data {sizes[1]:,} + wards {sizes[2]:,} "
+                   f"= {sum(sizes):,} bytes")
+        if sum(sizes) >= 300_000:
+            failed.append(f"first map view at {n:,}: {sum(sizes):,} bytes gzipped, over 300 KB")
     if failed:
         raise click.ClickException("; ".join(failed))
 

@@ -5,7 +5,7 @@ from conftest import write_csv
 
 from app import store
 from app.assets.pipeline import build
-from app.assets.search import Query, facets, is_free, is_stale, search, split_list
+from app.assets.search import Query, facets, is_free, is_stale, list_wards, search, split_list
 from app.places.locate import LocateError, from_coordinates, from_postcode, from_ward, suggest_postcode
 
 THURSDAY_9AM = datetime(2026, 11, 26, 9, 0)
@@ -246,9 +246,12 @@ def test_a_search_reads_no_listing_rows_once_indexed(many, area):
     many.conn.set_trace_callback(statements.append)
     try:
         found = search(many, Query(origin=origin, radius_m=1500, category="cafe", day=3), THURSDAY_9AM)
+        wards, held = list_wards(many), facets(many)  # on every home page: counted once, not per request
     finally:
         many.conn.set_trace_callback(None)
     assert found.results
+    assert sum(w["total"] for w in wards) == len(search(many, Query(), THURSDAY_9AM).results)
+    assert held == {"access": [], "languages": []}
     # Only the data's version is read (to know the index is current), not the listings.
     assert not [s for s in statements if "from assets" in s.lower()], statements
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 import sqlite_utils
@@ -38,6 +40,9 @@ class AssetIndex:
     ward_codes: dict
     verified_ordinal: np.ndarray     # date.toordinal() of last_verified, 0 when never checked
     name_rank: np.ndarray            # rank by (name casefolded, id): the nearest-first tie-break
+    ward_counts: Mapping             # ward code -> {category: listings}, read-only
+    access_values: tuple[str, ...]   # every accessibility note and language the listings hold
+    language_values: tuple[str, ...]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -80,9 +85,22 @@ def build_index(db: sqlite_utils.Database) -> AssetIndex:
     by_name = sorted(range(n), key=lambda i: (rows[i][1].casefold(), rows[i][0]))
     name_rank = np.empty(n, dtype=np.int64)
     name_rank[np.array(by_name, dtype=np.int64)] = np.arange(n)
+    counts: dict = {}
+    for row in rows:
+        if row[5] is not None:
+            by_category = counts.setdefault(row[5], {})
+            by_category[row[2]] = by_category.get(row[2], 0) + 1
+    from app.assets.search import split_list  # search builds on this module: imported late, not in a cycle
+
+    access, languages = set(), set()
+    for row in rows:
+        access.update(split_list(row[9]))
+        languages.update(split_list(row[10]))
     return AssetIndex(rows, {row[0]: i for i, row in enumerate(fetched)}, _read_only(easting),
                       _read_only(northing), _read_only(lon), _read_only(lat), category, category_codes, ward, ward_codes,
-                      _read_only(verified), _read_only(name_rank))
+                      _read_only(verified), _read_only(name_rank),
+                      MappingProxyType({ward: MappingProxyType(dict(sorted(c.items()))) for ward, c in counts.items()}),
+                      tuple(sorted(access, key=str.casefold)), tuple(sorted(languages, key=str.casefold)))
 
 
 _INDEXES = LRUCache(4)

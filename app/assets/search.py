@@ -365,11 +365,8 @@ def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
 
 def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
     """Return the values the data holds for the list filters: accessibility and languages."""
-    access, languages = set(), set()
-    for cell_access, cell_languages in db.execute(f"select accessibility, languages from assets where {PUBLIC_SQL}"):
-        access.update(split_list(cell_access))
-        languages.update(split_list(cell_languages))
-    return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold)}
+    index = asset_index(db)
+    return {"access": list(index.access_values), "languages": list(index.language_values)}
 
 
 def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
@@ -397,14 +394,10 @@ def list_wards(db: sqlite_utils.Database) -> list[dict]:
     """Return every ward with its asset counts by category, in name order."""
     wards = [dict(zip(("ward_code", "ward_name", "slug", "is_focus"), row)) for row in db.execute(
         "select ward_code, ward_name, slug, is_focus from wards order by ward_name")]
-    counts: dict[str, dict[str, int]] = {}
-    for code, category, n in db.execute(
-            f"select ward_code, category, count(*) from assets where ward_code is not null and {PUBLIC_SQL} "
-            "group by ward_code, category"):
-        counts.setdefault(code, {})[category] = n
+    counts = asset_index(db).ward_counts  # counted once per version of the data
     for ward in wards:
         ward["is_focus"] = bool(ward["is_focus"])
-        ward["counts"] = counts.get(ward["ward_code"], {})
+        ward["counts"] = dict(counts.get(ward["ward_code"], {}))
         ward["total"] = sum(ward["counts"].values())
     return wards
 
