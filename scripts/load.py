@@ -71,7 +71,7 @@ def resident_mix(rng: random.Random, postcodes: list[str], ids: list[str]) -> tu
         zoom = rng.choice([11, 12, 14, 16])
         lon, lat = rng.uniform(-1.2, -1.08), rng.uniform(52.6, 52.67)
         half = 0.6 / 2 ** (zoom - 10)
-        box = f"{lon - half:.2f},{lat - half / 2:.2f},{lon + half:.2f},{lat + half / 2:.2f}"
+        box = f"{lon - half:.4f},{lat - half / 2:.4f},{lon + half:.4f},{lat + half / 2:.4f}"
         return "map data", f"/api/assets.geojson?near={pc}&bbox={box}&zoom={zoom}"
     if roll < 0.8:
         return "listing page", f"/assets/{rng.choice(ids)}"
