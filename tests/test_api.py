@@ -250,3 +250,61 @@ def test_shared_caches_must_ask_again_once_a_listing_turns_private(private_home_
     assert again.status_code == 200
     feature = next(f for f in again.get_json()["features"] if f["properties"]["id"] == "belgrave-library")
     assert feature["geometry"] is None
+
+
+LEICESTER = "-1.25,52.57,-1.03,52.70"
+
+
+def _placed_ids(client):
+    return {f["properties"]["id"] for f in client.get("/api/assets.geojson").get_json()["features"] if f["geometry"]}
+
+
+def test_map_view_clusters_yet_reaches_every_point(client):
+    placed = _placed_ids(client)
+    assert len(placed) > 20
+    sizes = {}
+    for zoom in range(10, 17):
+        data = client.get(f"/api/assets.geojson?bbox={LEICESTER}&zoom={zoom}").get_json()
+        clusters = [f for f in data["features"] if f["properties"].get("cluster")]
+        singles = {f["properties"]["id"] for f in data["features"] if f["geometry"] and not f["properties"].get("cluster")}
+        # Every placed listing is in exactly one cluster or shown as itself; no listing at a private
+        # address adds to a count (its place would show through the cluster).
+        assert len(singles) + sum(c["properties"]["count"] for c in clusters) == len(placed), zoom
+        assert singles <= placed
+        for c in clusters:
+            west, south, east, north = c["properties"]["bbox"]
+            lon, lat = c["geometry"]["coordinates"]
+            assert west <= lon <= east and south <= lat <= north
+        sizes[zoom] = len(data["features"])
+    assert sizes[10] < sizes[16] / 3  # the first view is clustered...
+    street = client.get(f"/api/assets.geojson?bbox={LEICESTER}&zoom=16").get_json()
+    assert {f["properties"]["id"] for f in street["features"] if f["geometry"]} == placed  # ...zooming in reaches all
+    assert street["total"] >= len(placed)
+
+
+def test_map_view_keeps_to_its_box(client):
+    everything = client.get(f"/api/assets.geojson?bbox={LEICESTER}&zoom=16").get_json()
+    points = [f for f in everything["features"] if f["geometry"]]
+    lon, lat = points[0]["geometry"]["coordinates"]
+    box = f"{lon - 0.001},{lat - 0.001},{lon + 0.001},{lat + 0.001}"
+    inside = client.get(f"/api/assets.geojson?bbox={box}&zoom=17").get_json()
+    shown = [f for f in inside["features"] if f["geometry"]]
+    assert shown and len(shown) < len(points)
+    assert all(abs(f["geometry"]["coordinates"][0] - lon) <= 0.001 for f in shown)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("bbox=1,2,3&zoom=12", "bbox must be four numbers"),
+    ("bbox=a,b,c,d&zoom=12", "bbox must be four numbers"),
+    ("bbox=nan,52,1,53&zoom=12", "bbox must be four numbers"),
+    ("bbox=-1,53,-1.2,52&zoom=12", "west < east"),
+    ("bbox=-1.2,52,-1,95&zoom=12", "west < east"),
+    ("bbox=-1.2,52,-1,53&zoom=23", "zoom must be a whole number from 0 to 22"),
+    ("bbox=-1.2,52,-1,53&zoom=1.5", "zoom must be a whole number"),
+    ("bbox=-1.2,52,-1,53", "zoom must be a whole number"),
+    ("zoom=12", "bbox must be four numbers"),
+])
+def test_map_view_bad_bbox_or_zoom(client, query, message):
+    response = client.get(f"/api/assets.geojson?{query}")
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]

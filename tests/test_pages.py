@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import datetime, time
 
@@ -457,3 +458,14 @@ def test_a_ward_s_community_connector_is_offered_when_the_area_names_one(built_d
     html = page(app.test_client(), "/?postcode=LE4+5AD&day=thu")
     assert "Your community connector can help: Ask for the Abbey connector at the Ward Office" in html
     assert "Ask at your nearest library" not in html
+
+
+def test_map_of_many_listings_does_not_preload_them_all(built_db):
+    small = create_app({"TESTING": True, "DATABASE": str(built_db[0])}).test_client().get("/map").get_data(as_text=True)
+    assert 'rel="preload" href="/api/assets.geojson' in small and '"viewBounds": null' in small
+    many = create_app({"TESTING": True, "DATABASE": str(built_db[0]), "MAP_VIEW_THRESHOLD": 10})
+    html = many.test_client().get("/map").get_data(as_text=True)
+    assert 'rel="preload" href="/api/assets.geojson' not in html
+    bounds = json.loads(re.search(r'"viewBounds": (\[\[[^\]]*\], \[[^\]]*\]\])', html).group(1))
+    (south, west), (north, east) = bounds
+    assert 52.5 < south < north < 52.8 and -1.3 < west < east < -1.0  # the listings' own box, in Leicester

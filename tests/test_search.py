@@ -5,7 +5,7 @@ from conftest import WEEKDAY_CASES, WEEKDAY_TODAY, write_csv
 
 from app import store
 from app.assets.pipeline import build
-from app.assets.search import Query, facets, is_free, is_stale, search, split_list
+from app.assets.search import Query, facets, is_free, is_stale, list_wards, search, split_list
 from app.places.nearby import ward_distances
 from app.places.locate import LocateError, from_coordinates, from_postcode, from_ward, suggest_postcode
 
@@ -283,3 +283,81 @@ def test_filters_with_no_data_behind_them_say_so(tmp_path, area):
     bare = store.connect(tmp_path / "bare.db", readonly=True)
     query = Query(day=3, free=True, language="Urdu", access=("Hearing loop",))
     assert alternatives(bare, query, THURSDAY_9AM).empty_filters == ("day", "free", "language", "access")
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory, area):
+    """Two hundred listings at real Leicester postcodes: some private, some ward-only, some stale."""
+    import random
+    rng = random.Random(3)
+    postcodes = ["LE5 5AA", "LE5 5AB", "LE4 6JD", "LE4 5AD", "LE2 0TA", "LE3 0AA", "LE1 5FQ", "LE5 3AA"]
+    rows = []
+    for i in range(200):
+        row = {"id": f"listing-{i}", "name": rng.choice(["Lunch club", "Bench", "Yoga", "Café", "lunch Club"]),
+               "category": rng.choice(["group_activity", "cafe", "library", "listening_bench"]),
+               "schedule": rng.choice(["Thu 10:00-12:00", "Mon 09:00-10:00", ""]),
+               "last_verified": rng.choice(["", "2026-10-01", "2024-01-01"]), "source": "test"}
+        if i % 7 == 0:
+            row.update(ward=rng.choice(["Spinney Hills", "Belgrave"]), location_precision="ward")
+        else:
+            row["postcode"] = rng.choice(postcodes)
+        if i % 11 == 0:
+            row["private_address"] = "yes"
+        rows.append(row)
+    tmp = tmp_path_factory.mktemp("many")
+    build(area, tmp / "m.db", write_csv(tmp / "m.csv", rows), today=date(2026, 11, 26))
+    return store.connect(tmp / "m.db", readonly=True)
+
+
+def _listed(found):
+    return ([(r.asset["id"], r.distance_m, r.asset["lat"]) for r in found.results],
+            [(r.asset["id"], r.asset["lat"]) for r in found.ward_only])
+
+
+def test_index_finds_what_the_full_scan_found(many, area):
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location("bench_search", Path(__file__).parent.parent / "scripts" / "bench_search.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    origin = from_postcode(many, "LE5 5AA", area)
+    queries = [Query(), Query(origin=origin), Query(origin=origin, radius_m=800), Query(origin=origin, categories=("cafe",)),
+               Query(origin=origin, day=3), Query(q="lunch", origin=origin), Query(q="lunch"), Query(day=0),
+               Query(origin=from_ward(many, "belgrave"), ward_code="E05010458"), Query(origin=origin, radius_m=1),
+               Query(origin=origin, categories=("cafe", "library"), radius_m=2000),
+               Query(origin=from_postcode(many, "LE4 5AD", area), day=3, radius_m=1200),
+               Query(origin=origin, at=datetime(2026, 11, 26, 10, 30))]
+    for query in queries:
+        assert _listed(search(many, query, THURSDAY_9AM)) == _listed(bench.full_scan_search(many, query, THURSDAY_9AM)), query
+    near = search(many, Query(origin=origin), THURSDAY_9AM)
+    assert len(near.results) > 50 and near.ward_only  # the comparison covered both lists
+    # A private listing is never measured, even through the index.
+    assert all(r.asset["lat"] is None for r in near.ward_only)
+
+
+def test_a_search_reads_no_listing_rows_once_indexed(many, area):
+    origin = from_postcode(many, "LE4 6JD", area)
+    search(many, Query(), THURSDAY_9AM)
+    statements = []
+    many.conn.set_trace_callback(statements.append)
+    try:
+        found = search(many, Query(origin=origin, radius_m=1500, categories=("cafe",), day=3), THURSDAY_9AM)
+        wards, held = list_wards(many), facets(many)  # on every home page: counted once, not per request
+    finally:
+        many.conn.set_trace_callback(None)
+    assert found.results
+    assert sum(w["total"] for w in wards) == len(search(many, Query(), THURSDAY_9AM).results)
+    assert held == {"access": [], "languages": [], "audiences": [], "cost": False, "times": True}
+    # Only the data's version is read (to know the index is current), not the listings.
+    assert not [s for s in statements if "from assets" in s.lower()], statements
+
+
+def test_a_page_of_results_makes_only_that_page(many, area):
+    found = search(many, Query(origin=from_postcode(many, "LE5 5AA", area)), THURSDAY_9AM)
+    assert found.results[:3] == tuple(found.results)[:3]
+    joined = found.results + found.ward_only
+    assert len(joined) == len(found.results) + len(found.ward_only)
+    assert joined[len(found.results)] is found.ward_only[0]  # the ward's listings follow, unmeasured
+    fresh = search(many, Query(origin=from_postcode(many, "LE2 0TA", area)), THURSDAY_9AM)
+    fresh.results[:3]
+    assert len(fresh.results._made) == 3  # not one Result per listing

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
+import numpy as np
 import sqlite_utils
+
+from app.assets.index import AssetIndex, asset_index
 
 from app.assets.record import PUBLIC_SQL
 from app.assets.schedule import Occurrence, Session, is_on_at, next_occurrence, occurs_on
@@ -106,9 +109,9 @@ class Result(NamedTuple):
 
 @dataclass(frozen=True)
 class Found:
-    results: tuple[Result, ...]
+    results: Sequence[Result]
     suggestion: str | None = None     # "did you mean" when text found nothing
-    ward_only: tuple[Result, ...] = ()  # in the origin's ward or a nearby one, place not known, nearest ward first
+    ward_only: Sequence[Result] = ()  # in the origin's ward or a nearby one, place not known, nearest ward first
 
 
 def split_list(text: str | None) -> list[str]:
@@ -124,41 +127,22 @@ def is_free(cost: str | None) -> bool:
     return text.startswith("free") or text in ("£0", "0", "£0.00", "no charge")
 
 
-# What a search needs to filter, sort and draw; the rest of an asset is read only for the
-# results a page shows (hydrate), which keeps a 10,000-asset map quick.
-SLIM_COLUMNS = ("id", "name", "category", "lat", "lon", "ward_code", "location_precision", "sessions",
-                "cost", "accessibility", "languages", "easting", "northing", "private_address", "last_verified",
-                "audience")
-_FILTER_ONLY = ("sessions", "cost", "accessibility", "languages", "easting", "northing", "audience")
-
-
 @lru_cache(maxsize=8192)
 def _sessions(sessions_json: str) -> tuple[Session, ...]:
     return tuple(Session.from_dict(s) for s in json.loads(sessions_json)) if sessions_json else ()
 
 
-def _rows(db: sqlite_utils.Database, query: Query):
-    where, params = [PUBLIC_SQL], {}
-    if query.categories:
-        names = [f":category{i}" for i in range(len(query.categories))]
-        where.append(f"assets.category in ({', '.join(names)})")
-        params.update({name[1:]: slug for name, slug in zip(names, query.categories)})
-    if query.ward_code:
-        where.append("assets.ward_code = :ward_code")
-        params["ward_code"] = query.ward_code
+def _text_positions(db: sqlite_utils.Database, index: AssetIndex, query: Query) -> np.ndarray:
+    """Return the positions of the listings whose words match, best match first (SQLite's FTS5 ranks)."""
     # Quoting turns every word into a literal phrase; text with no words quotes to nothing.
     fts_query = db.quote_fts(query.q.strip()) if query.q and query.q.strip() else ""
-    # Five decimal places is about a metre: finer than a postcode centre can claim.
-    columns = ", ".join(f"round(assets.{c}, 5)" if c in ("lat", "lon") else f"assets.{c}" for c in SLIM_COLUMNS)
-    if fts_query:
-        params["query"] = fts_query
-        sql = (f"select {columns} from assets join assets_fts on assets_fts.rowid = assets.rowid "
-               "where assets_fts match :query" + "".join(f" and {w}" for w in where) +
-               " order by assets_fts.rank, assets.name, assets.id")
-    else:
-        sql = (f"select {columns} from assets where " + " and ".join(where) +
-               " order by assets.name collate nocase, assets.id")
-    return db.execute(sql, params)
+    if not fts_query:
+        return np.arange(len(index), dtype=np.int64)
+    rowids = db.execute("select assets.rowid from assets join assets_fts on assets_fts.rowid = assets.rowid "
+                        f"where assets_fts match :query and {PUBLIC_SQL} "
+                        "order by assets_fts.rank, assets.name, assets.id", {"query": fts_query})
+    where = index.position_of_rowid
+    return np.fromiter((where[r[0]] for r in rowids), dtype=np.int64)
 
 
 def _matches(row: tuple, sessions: tuple[Session, ...], query: Query, today: date) -> bool:
@@ -187,58 +171,187 @@ def result_for(asset: dict, now: datetime) -> Result:
     return Result(frozen_asset(asset), now, sessions=tuple(Session.from_dict(s) for s in asset["sessions"]))
 
 
+class Results(Sequence):
+    """Search results made only when read: a page of 50 out of 100,000 makes 50 Result objects.
+
+    Immutable, as searches are cached; a Result once made is kept, so both readers get the same one.
+    """
+
+    def __init__(self, index: AssetIndex, positions: np.ndarray, distances: np.ndarray | None, now: datetime,
+                 ward_distances: np.ndarray | None = None):
+        self._index, self._positions, self._distances, self._now = index, positions, distances, now
+        self._ward_distances = ward_distances
+        self._made: dict[int, Result] = {}
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def _make(self, i: int) -> Result:
+        result = self._made.get(i)
+        if result is None:
+            row = self._index.rows[self._positions[i]]
+            asset = {"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
+                     "ward_code": row[5], "location_precision": row[6], "last_verified": row[14]}
+            distance = None if self._distances is None else float(self._distances[i])
+            ward_m = None if self._ward_distances is None else float(self._ward_distances[i])
+            result = self._made.setdefault(i, Result(frozen_asset(_public(asset, bool(row[13]))), self._now,
+                                                     distance, _sessions(row[7]), ward_m))
+        return result
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return tuple(self._make(i) for i in range(*item.indices(len(self))))
+        if item < 0:
+            item += len(self)
+        if not 0 <= item < len(self):
+            raise IndexError(item)
+        return self._make(item)
+
+    def __iter__(self):
+        return (self._make(i) for i in range(len(self)))
+
+    def __add__(self, other):
+        return Joined((self, other))
+
+    def __radd__(self, other):
+        return Joined((other, self))
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Results({len(self)})"
+
+    def coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return every result's lon and lat as arrays (NaN where there is no pin), for the map's clusters."""
+        return self._index.lon[self._positions], self._index.lat[self._positions]
+
+    def category_counts(self) -> dict[str, int]:
+        """Return how many results there are of each category, counted without making the results."""
+        names = {code: slug for slug, code in self._index.category_codes.items()}
+        counts = np.bincount(self._index.category[self._positions], minlength=len(names))
+        return {names[code]: int(n) for code, n in enumerate(counts) if n}
+
+    def of_categories(self, categories: tuple[str, ...], keep: bool = True) -> "Results":
+        """Return the results in (or, with keep=False, not in) these categories, in the same order."""
+        codes = [self._index.category_codes[c] for c in categories if c in self._index.category_codes]
+        inside = np.isin(self._index.category[self._positions], codes)
+        chosen = inside if keep else ~inside
+        pick = (lambda a: None if a is None else a[chosen])
+        return Results(self._index, self._positions[chosen], pick(self._distances), self._now,
+                       pick(self._ward_distances))
+
+
+class Joined(Sequence):
+    """Sequences read one after another without copying them (results, then the ward's)."""
+
+    def __init__(self, parts):
+        self._parts = tuple(parts)
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            start, stop, step = item.indices(len(self))
+            if step != 1:
+                return tuple(self[i] for i in range(start, stop, step))
+            taken = []
+            for part in self._parts:
+                if stop > 0 and start < len(part):
+                    taken.extend(part[max(start, 0):stop])
+                start, stop = start - len(part), stop - len(part)
+            return tuple(taken)
+        if item < 0:
+            item += len(self)
+        for part in self._parts:
+            if 0 <= item < len(part):
+                return part[item]
+            item -= len(part)
+        raise IndexError(item)
+
+    def __iter__(self):
+        for part in self._parts:
+            yield from part
+
+    def __add__(self, other):
+        return Joined(self._parts + (other,))
+
+
+def _filtered(index: AssetIndex, positions: np.ndarray, query: Query, today: date) -> np.ndarray:
+    """Return a mask of the positions whose days, cost, access, language and audience match.
+
+    Checked in Python row by row, but only for the listings left by text, category and place.
+    """
+    rows = index.rows
+    return np.fromiter((_matches(rows[p], _sessions(rows[p][7]), query, today) for p in positions.tolist()),
+                       dtype=bool, count=len(positions))
+
+
 def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
     """Find assets matching every filter; near an origin they come nearest first.
 
     Results carry the fields a list or map needs to sort and draw (id, name, category, lat,
-    lon, ward); call hydrate() on the ones a page shows. Assets known only to ward level have no
-    distance: near an origin, those in the origin's ward and in wards starting nearby are returned
-    separately (`ward_only`, with the distance to their ward) rather than given a made-up position.
+    lon, ward) and are made only when read; call hydrate() on the ones a page shows. Assets known
+    only to ward level have no distance: near an origin, those in the origin's ward and in wards
+    starting nearby are returned separately (`ward_only`, with the distance to their ward) rather
+    than given a made-up position.
     """
-    results, ward_only = [], []
+    index = asset_index(db)
     origin = query.origin
+    today = now.date()
     # From a postcode or a device we measure; a ward's centre is no one's front door.
     measuring = origin is not None and origin.kind != "ward" and origin.easting is not None
-    filtering = (query.day is not None or query.on_date is not None or query.at is not None or query.free
-                 or query.access or query.language or query.audience)
-    # Wards are 21 polygons: measured once per search, not per listing.
-    nearby = ward_distances(db, origin.easting, origin.northing) if measuring else {}
-    if measuring and origin.ward_code:
-        nearby[origin.ward_code] = 0.0  # the simplified boundary may shave off the resident's own street
-    for row in _rows(db, query):
-        sessions = _sessions(row[7])
-        if filtering and not _matches(row, sessions, query, now.date()):
-            continue
-        private = row[13]
-        asset = {"id": row[0], "name": row[1], "category": row[2], "lat": row[3], "lon": row[4],
-                 "ward_code": row[5], "location_precision": row[6], "last_verified": row[14]}
-        if private:
-            _public(asset, True)
-        distance = None
-        if measuring:
-            # A private listing is someone's home: no distance, no place in the nearest-first
-            # order (a few searches from different postcodes would triangulate it).
-            easting, northing = (None, None) if private else (row[11], row[12])
-            if easting is None:
-                ward_m = nearby.get(row[5])
-                if ward_m is not None and (query.radius_m is None or ward_m <= query.radius_m):
-                    ward_only.append(Result(frozen_asset(asset), now, None, sessions, ward_m))
-                continue
-            distance = math.hypot(easting - origin.easting, northing - origin.northing)
-            if query.radius_m is not None and distance > query.radius_m:
-                continue
-        results.append(Result(frozen_asset(asset), now, distance, sessions))
+    positions = _text_positions(db, index, query)
+    if query.categories:
+        codes = [index.category_codes[c] for c in query.categories if c in index.category_codes]
+        positions = positions[np.isin(index.category[positions], codes)]
+    if query.ward_code:
+        positions = positions[index.ward[positions] == index.ward_codes.get(query.ward_code, -2)]
+    if (query.day is not None or query.on_date is not None or query.at is not None or query.free
+            or query.access or query.language or query.audience):
+        positions = positions[_filtered(index, positions, query, today)]
+    distances = ward_positions = ward_metres = None
     if measuring:
-        results.sort(key=lambda r: (r.distance_m, r.asset["name"].casefold(), r.asset["id"]))
-        ward_only.sort(key=lambda r: (r.ward_distance_m, r.asset["name"].casefold(), r.asset["id"]))
+        # Wards are 21 polygons: measured once per search, not per listing.
+        nearby = ward_distances(db, origin.easting, origin.northing)
+        if origin.ward_code:
+            nearby[origin.ward_code] = 0.0  # the simplified boundary may shave off the resident's own street
+        # A private listing is someone's home: the index holds no place for it, so it gets no
+        # distance and no place in the nearest-first order (searches from a few postcodes would
+        # triangulate it); like a listing known only to its ward, it is listed with its ward.
+        unmeasured = np.isnan(index.easting[positions])
+        by_ward = np.full(len(index.ward_codes) + 1, np.inf)  # ward number -> metres; the last slot: no ward
+        for code, metres in nearby.items():
+            if code in index.ward_codes and (query.radius_m is None or metres <= query.radius_m):
+                by_ward[index.ward_codes[code]] = metres
+        candidates = positions[unmeasured]
+        metres = by_ward[index.ward[candidates]]  # a listing with no ward (-1) reads the last slot
+        near_ward = np.isfinite(metres)
+        ward_positions, ward_metres = candidates[near_ward], metres[near_ward]
+        order = np.lexsort((index.name_rank[ward_positions], ward_metres))
+        ward_positions, ward_metres = ward_positions[order], ward_metres[order]
+        positions = positions[~unmeasured]
+        distances = np.hypot(index.easting[positions] - origin.easting, index.northing[positions] - origin.northing)
+        if query.radius_m is not None:
+            near = distances <= query.radius_m
+            positions, distances = positions[near], distances[near]
+        order = np.lexsort((index.name_rank[positions], distances))
+        positions, distances = positions[order], distances[order]
     # Listings last checked over a year ago go to the end (in the same order among themselves);
     # never-checked ones are not moved, or every imported listing would sink together.
-    today = now.date()
-    results.sort(key=lambda r: bool(r.asset["last_verified"]) and is_stale(r.asset, today))
+    order = np.argsort(index.stale(positions, today, STALE_DAYS), kind="stable")
+    positions = positions[order]
+    distances = None if distances is None else distances[order]
+    results = Results(index, positions, distances, now)
+    ward_only = (Results(index, ward_positions, None, now, ward_metres) if ward_positions is not None
+                 else Results(index, np.empty(0, dtype=np.int64), None, now))
     suggestion = None
     if not results and not ward_only and query.q.strip():
         suggestion = suggest_words(db, query.q)
-    return Found(tuple(results), suggestion, tuple(ward_only))
+    return Found(results, suggestion, ward_only)
 
 
 def on_each_day(results, today: date) -> dict[int, tuple[tuple[Result, tuple[Session, ...]], ...]]:
@@ -309,18 +422,10 @@ def suggest_words(db: sqlite_utils.Database, text: str) -> str | None:
     return " ".join(fixed) if changed else None
 
 
-def facets(db: sqlite_utils.Database) -> dict[str, list[str]]:
+def facets(db: sqlite_utils.Database) -> dict:
     """Return the values the data holds for the list filters, and whether any listing has a cost or times."""
-    access, languages, audiences, costs, times = set(), set(), set(), False, False
-    for cell_access, cell_languages, cell_audience, cost, sessions in db.execute(
-            f"select accessibility, languages, audience, cost, sessions from assets where {PUBLIC_SQL}"):
-        access.update(split_list(cell_access))
-        languages.update(split_list(cell_languages))
-        audiences.update(split_list(cell_audience))
-        costs |= bool((cost or "").strip())
-        times |= bool(sessions and sessions != "[]")
-    return {"access": sorted(access, key=str.casefold), "languages": sorted(languages, key=str.casefold),
-            "audiences": sorted(audiences, key=str.casefold), "cost": costs, "times": times}
+    held = asset_index(db).facets  # worked out once per version of the data; a copy for the caller
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in held.items()}
 
 
 def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
@@ -348,14 +453,10 @@ def list_wards(db: sqlite_utils.Database) -> list[dict]:
     """Return every ward with its asset counts by category, in name order."""
     wards = [dict(zip(("ward_code", "ward_name", "slug", "is_focus"), row)) for row in db.execute(
         "select ward_code, ward_name, slug, is_focus from wards order by ward_name")]
-    counts: dict[str, dict[str, int]] = {}
-    for code, category, n in db.execute(
-            f"select ward_code, category, count(*) from assets where ward_code is not null and {PUBLIC_SQL} "
-            "group by ward_code, category"):
-        counts.setdefault(code, {})[category] = n
+    counts = asset_index(db).ward_counts  # counted once per version of the data
     for ward in wards:
         ward["is_focus"] = bool(ward["is_focus"])
-        ward["counts"] = counts.get(ward["ward_code"], {})
+        ward["counts"] = dict(counts.get(ward["ward_code"], {}))
         ward["total"] = sum(ward["counts"].values())
     return wards
 

@@ -93,6 +93,41 @@
     });
   }
 
+  // A cluster the server counted: a round mark with its count; choosing it zooms to its listings.
+  function clusterFor(options, feature) {
+    var props = feature.properties;
+    var coords = feature.geometry.coordinates;
+    var label = options.text.cluster.replace("%(num)d", props.count);
+    var icon = L.divIcon({
+      className: "asset-cluster",
+      html: "<span class=\"count\" aria-hidden=\"true\">" + Number(props.count) + "</span>",
+      iconSize: [44, 44],
+      iconAnchor: [22, 22]
+    });
+    var marker = L.marker([coords[1], coords[0]], {icon: icon, title: label, alt: label, keyboard: true});
+    marker.count = props.count;
+    marker.on("click", function () {
+      var b = props.bbox; // west, south, east, north
+      var map = marker._map;
+      if (b[0] === b[2] && b[1] === b[3]) {
+        map.setView([b[1], b[0]], Math.min(map.getZoom() + 2, map.getMaxZoom()));
+      } else {
+        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {padding: [30, 30]});
+      }
+    });
+    return marker;
+  }
+
+  // Ask only for what the view shows: the box a little larger than the screen, rounded so
+  // nearby views share the server's cached answer.
+  function viewUrl(map, base) {
+    var b = map.getBounds().pad(0.25);
+    function r(x, lo, hi) { return Math.max(lo, Math.min(hi, Math.round(x * 100) / 100)); }
+    var box = [r(b.getWest() - 0.005, -180, 180), r(b.getSouth() - 0.005, -90, 90),
+               r(b.getEast() + 0.005, -180, 180), r(b.getNorth() + 0.005, -90, 90)];
+    return base + (base.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box.join(",") + "&zoom=" + Math.round(map.getZoom());
+  }
+
   function start(map, options) {
     var container = map.getContainer();
     container.dataset.state = "loading";
@@ -116,7 +151,7 @@
     var unplaced = {};
 
     var requests = [getJSON(options.wardsUrl)];
-    if (options.pointsUrl) requests.push(getJSON(options.pointsUrl));
+    if (options.pointsUrl && !options.viewBounds) requests.push(getJSON(options.pointsUrl));
 
     Promise.all(requests).then(function (data) {
       var wards = data[0];
@@ -168,6 +203,9 @@
         });
       });
 
+      if (options.viewBounds) {
+        return startViews(map, options, container, wardLayer, cluster, categories, unplaced);
+      }
       if (options.fit === "points" && drawn) {
         // Every result and the place the search started from.
         var bounds = cluster.getBounds();
@@ -187,6 +225,74 @@
       if (note) { note.hidden = false; }
       if (window.console) console.warn(error);
     });
+  }
+
+  // Many listings: the server sends each view's points, clustered with counts below street level.
+  function startViews(map, options, container, wardLayer, cluster, categories, unplaced) {
+    var counted = L.featureGroup().addTo(map);
+    var byCategory = {};
+    var shown = 0;
+    var latest = null;
+    cluster.addTo(map);
+    function hidden(slug) {
+      var box = document.querySelector("[data-map-category][value=\"" + slug + "\"]");
+      return box && !box.checked;
+    }
+    function draw(data) {
+      cluster.clearLayers();
+      counted.clearLayers();
+      byCategory = {};
+      shown = 0;
+      data.features.forEach(function (f) {
+        if (!f.geometry) {
+          var list = (unplaced[f.properties.ward_code] = unplaced[f.properties.ward_code] || []);
+          if (!list.some(function (p) { return p.id === f.properties.id; })) list.push(f.properties);
+          return;
+        }
+        if (f.properties.cluster) {
+          counted.addLayer(clusterFor(options, f));
+          shown += f.properties.count;
+          return;
+        }
+        var category = categories[f.properties.category];
+        if (!category) return;
+        (byCategory[category.slug] = byCategory[category.slug] || []).push(markerFor(options, f, category));
+        shown += 1;
+      });
+      Object.keys(byCategory).forEach(function (slug) { if (!hidden(slug)) cluster.addLayers(byCategory[slug]); });
+      container.dataset.points = String(shown);
+      container.dataset.state = "ready";
+    }
+    function load() {
+      var url = viewUrl(map, options.pointsUrl);
+      if (url === latest) return;
+      latest = url;
+      container.dataset.state = "loading";
+      getJSON(url).then(function (data) { if (url === latest) draw(data); }).catch(function (error) {
+        container.dataset.state = "error";
+        if (window.console) console.warn(error);
+      });
+    }
+    document.querySelectorAll("[data-map-category]").forEach(function (box) {
+      box.addEventListener("change", function () {
+        var markers = byCategory[box.value] || [];
+        if (box.checked) { cluster.addLayers(markers); } else { cluster.removeLayers(markers); }
+      });
+    });
+    window.assetMapVisible = function () {
+      var n = cluster.getLayers().length;
+      counted.eachLayer(function (m) { n += m.count; });
+      return n;
+    };
+    container.dataset.wards = String(wardLayer.getLayers().length);
+    var v = options.viewBounds; // [[south, west], [north, east]]
+    if (options.fit === "points") {
+      map.fitBounds(v, {padding: [30, 30], maxZoom: 16, animate: false});
+    } else {
+      map.fitBounds(wardLayer.getBounds(), {padding: [10, 10], animate: false});
+    }
+    map.on("moveend", load);
+    load();
   }
 
   window.assetMap = {start: start};

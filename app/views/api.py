@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import orjson
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import get_locale
 
 from app.assets.search import get_asset, hydrate, list_wards, result_for, search
 from app.cache import LRUCache
+from app.formats.clusters import ViewError, group, parse_view
 from app.formats.geojson import points_geojson, wards_geojson
 from app.web import compress
 from app.web.db import database_version, get_db
@@ -122,18 +124,42 @@ def assets_geojson():
         response = current_app.response_class(body, headers=headers)
         response.mimetype = "application/geo+json"
         return _revalidated(response)
+    view = None
+    if "bbox" in request.args or "zoom" in request.args:
+        try:
+            view = parse_view(request.args.get("bbox", ""), request.args.get("zoom", ""))
+        except ViewError as exc:
+            return _bad_request(str(exc))
     parsed, error = _parse()
     if error:
         return error
     found = cached_search(get_db(), parsed.query, local_now())
-    results = found.results + found.ward_only
-    data = _with_words(points_geojson(results, include_unplaced=True), results)
+    if view is None:
+        results = found.results + found.ward_only
+        data = _with_words(points_geojson(results, include_unplaced=True), results)
+    else:
+        data = _view_geojson(found, view)
     # orjson writes the ~2 MB of a 10,000-point map about ten times faster than json.
     response = current_app.response_class(orjson.dumps(data), mimetype="application/geo+json")
     response = compress.gzip_response(response)
     _GEOJSON_CACHE.put(key, (response.get_data(), {k: v for k, v in response.headers.items()
                                                    if k in ("Content-Encoding", "Vary")}))
     return _revalidated(response)
+
+
+def _view_geojson(found, view) -> dict:
+    """Return the points in view, grouped into clusters with counts below street level, and the unplaced ones."""
+    lon, lat = found.results.coordinates()
+    grouped = group(lon, lat, view)
+    shown = [found.results[i] for i in grouped.singles.tolist()]
+    unplaced = [found.results[i] for i in np.flatnonzero(np.isnan(lat)).tolist()] + list(found.ward_only)
+    data = _with_words(points_geojson(shown + unplaced, include_unplaced=True), shown + unplaced)
+    data["features"] += [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
+         "properties": {"cluster": True, "count": count, "bbox": [west, south, east, north]}}
+        for x, y, count, west, south, east, north in grouped.clusters]
+    data["total"] = len(found.results) + len(found.ward_only)
+    return data
 
 
 @bp.get("/assets/<asset_id>.geojson")

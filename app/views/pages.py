@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import numpy as np
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -143,8 +144,22 @@ def _map_options(points_url: str | None, fit: str, only_ward: str | None = None,
             "wardOnly": gettext("Also in this ward (exact place not known):"),
             "wardPage": gettext("Everything in this ward"),
             "focusWard": gettext("A Community Connectors ward"),
+            "cluster": gettext("%(num)d places here. Choose to zoom in."),
         },
     }
+
+
+def _view_bounds(found) -> list | None:
+    """Return [[south, west], [north, east]] of the results' pins when there are too many to send at once, else None.
+
+    Beyond that many, the map asks the API for each view's points (clustered by the server)
+    rather than downloading every one.
+    """
+    lon, lat = found.results.coordinates()
+    placed = ~np.isnan(lat)
+    if placed.sum() <= current_app.config.get("MAP_VIEW_THRESHOLD", 2000):
+        return None
+    return [[float(lat[placed].min()), float(lon[placed].min())], [float(lat[placed].max()), float(lon[placed].max())]]
 
 
 def _tiles() -> dict | None:
@@ -169,8 +184,8 @@ def home():
     results, services = (found.results if found else ()), ()
     if found and not parsed.query.categories:
         # Things to do first; health and advice services in a section of their own.
-        results = tuple(r for r in found.results if not is_service(r))
-        services = tuple(r for r in found.results if is_service(r))
+        results = found.results.of_categories(SERVICE_CATEGORIES, keep=False)
+        services = found.results.of_categories(SERVICE_CATEGORIES)
     pages = Pages(results, args, "pages.home", None if printing else PER_PAGE)
     nothing = found is not None and not found.results and not found.ward_only
     origin = parsed.query.origin if parsed else None
@@ -207,18 +222,21 @@ def map_view():
     parsed = parse_filters(db, request.args, now)
     origin = parsed.query.origin
     found = cached_search(db, parsed.query, now)
-    counts = {}
-    for result in found.results + found.ward_only:
-        counts[result.asset["category"]] = counts.get(result.asset["category"], 0) + 1
+    counts = found.results.category_counts()
+    for slug, n in found.ward_only.category_counts().items():
+        counts[slug] = counts.get(slug, 0) + n
     area = current_app.config["AREA"]
     filters = {k: v for k, v in args.items() if k != "ids"}  # the list is not the map's business
     data_url = url_for("api.assets_geojson", **filters, lang=request.args.get("lang"))
-    parts = build_map(area.map_centre, area.map_zoom, _tiles(),
-                      _map_options(data_url, "points" if filters else "wards",
-                                   origin=origin if origin is not None and origin.kind != "ward" else None))
+    options = _map_options(data_url, "points" if filters else "wards",
+                           origin=origin if origin is not None and origin.kind != "ward" else None)
+    options["viewBounds"] = _view_bounds(found)
+    parts = build_map(area.map_centre, area.map_zoom, _tiles(), options)
     legend = [(slug, *CATEGORY_MARKS[slug], counts[slug]) for slug in CATEGORIES if slug in counts]
     pages = Pages(found.results + found.ward_only, args, "pages.map_view")
-    return render_template("pages/map.html", map=parts, map_data_url=data_url, legend=legend, found=found, args=args,
+    # Many listings: the map asks for each view, so the page must not preload them all.
+    preload = None if options["viewBounds"] else data_url
+    return render_template("pages/map.html", map=parts, map_data_url=preload, legend=legend, found=found, args=args,
                            shown=hydrate(db, pages.items), pages=pages,
                            problems=parsed.problems, today=now.date(), origin=parsed.query.origin)
 

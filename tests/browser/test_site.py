@@ -1,6 +1,7 @@
 """The residents' site in a real browser: map, search, filters, safety, accessibility, print."""
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -351,3 +352,28 @@ def test_every_page_works_under_its_content_security_policy(watched, tiled_serve
     assert watched.console_errors == []  # Chromium reports every blocked script, style or image here
     if page.query_selector(".folium-map"):
         assert page.locator("img.leaflet-tile-loaded").count() > 0  # tiles are allowed
+
+
+def test_map_with_many_listings_asks_per_view_and_zooms_to_every_point(watched, site_db):
+    from .conftest import serve_app
+    # A threshold of 10 listings makes this small site behave as one of 100,000 does.
+    base, server = serve_app({"DATABASE": str(site_db[0]), "MAP_VIEW_THRESHOLD": 10})
+    try:
+        page = watched.page
+        asked = []
+        page.on("request", lambda r: asked.append(r.url) if "/api/assets.geojson" in r.url else None)
+        page.goto(base + "/map")
+        container = wait_for_map(page)
+        assert asked and all("bbox=" in url and "zoom=" in url for url in asked)
+        assert int(container.get_attribute("data-points")) == located_count(site_db)  # counted, not all sent
+        cluster = page.locator(".asset-cluster").first
+        label = cluster.get_attribute("title")
+        assert re.match(r"\d+ places here", label)
+        zoom = "() => window.assetMapVisible && document.querySelector('.folium-map').dataset.state"
+        cluster.click()
+        page.wait_for_function(f"() => ({zoom})() === 'ready'")
+        page.wait_for_timeout(300)
+        assert len(asked) >= 2 and asked[-1] != asked[0]  # zooming in asked for the new view
+        assert watched.console_errors == []
+    finally:
+        server.shutdown()
