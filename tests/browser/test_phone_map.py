@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import SCREENSHOTS, run_axe, wait_for_map
 
@@ -59,10 +60,17 @@ def test_phone_popups_stay_on_screen_clear_of_the_zoom_buttons(phone, live_serve
     page.goto(live_server + SEARCH)
     wait_for_map(page)
     page.locator(".folium-map").scroll_into_view_if_needed()
+    settle(page)
     for marker in page.locator(".asset-marker").all()[:3]:
         marker.click()
         page.locator(".leaflet-popup-content").wait_for()
-        page.wait_for_timeout(400)  # the map pans the popup into view
+        # The map pans the popup into view: wait for the pan to end (slow on a busy machine), then measure.
+        try:
+            page.wait_for_function("""() => { const r = document.querySelector('.leaflet-popup-content-wrapper')
+                .getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }""", timeout=5000)
+        except PlaywrightTimeout:
+            pass  # measured below all the same, so a popup left off screen fails with its position
+        settle(page)
         popup, zoom = box(page, ".leaflet-popup-content-wrapper"), box(page, ".leaflet-control-zoom")
         assert 0 <= popup["left"] and popup["right"] <= PHONE["width"], popup
         assert 0 <= popup["top"] and popup["bottom"] <= PHONE["height"], popup
