@@ -39,6 +39,8 @@ class AssetIndex:
     category_codes: dict
     ward: np.ndarray                 # small ints, see ward_codes; -1 for none
     ward_codes: dict
+    schedule: np.ndarray             # small ints, see schedules; -1 for a listing with no times
+    schedules: tuple[str, ...]       # each distinct sessions JSON once: a time filter checks each rule once
     verified_ordinal: np.ndarray     # date.toordinal() of last_verified, 0 when never checked
     name_rank: np.ndarray            # rank by (name casefolded, id): the nearest-first tie-break
     ward_counts: Mapping             # ward code -> {category: listings}, read-only
@@ -80,6 +82,7 @@ def build_index(db: sqlite_utils.Database) -> AssetIndex:
     lat = np.array([np.nan if r[13] or r[3] is None else r[3] for r in rows], dtype=np.float64)
     category, category_codes = _codes([r[2] for r in rows])
     ward, ward_codes = _codes([r[5] for r in rows])
+    schedule, schedule_codes = _codes([r[7] if r[7] and r[7] != "[]" else None for r in rows])
     verified = np.fromiter((date.fromisoformat(r[14]).toordinal() if r[14] else 0 for r in rows),
                            dtype=np.int64, count=n)
     by_name = sorted(range(n), key=lambda i: (rows[i][1].casefold(), rows[i][0]))
@@ -104,6 +107,7 @@ def build_index(db: sqlite_utils.Database) -> AssetIndex:
         "times": any(row[7] and row[7] != "[]" for row in rows)})
     return AssetIndex(rows, {row[0]: i for i, row in enumerate(fetched)}, _read_only(easting),
                       _read_only(northing), _read_only(lon), _read_only(lat), category, category_codes, ward, ward_codes,
+                      schedule, tuple(schedule_codes),
                       _read_only(verified), _read_only(name_rank),
                       MappingProxyType({ward: MappingProxyType(dict(sorted(c.items()))) for ward, c in counts.items()}),
                       facets)

@@ -5,7 +5,7 @@ import difflib
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from types import MappingProxyType
@@ -228,6 +228,19 @@ class Results(Sequence):
         """Return every result's lon and lat as arrays (NaN where there is no pin), for the map's clusters."""
         return self._index.lon[self._positions], self._index.lat[self._positions]
 
+    def pins(self, indexes: np.ndarray) -> list[tuple]:
+        """Return (id, name, category, lon, lat, sessions) of the results at these indexes, making no results.
+
+        For map points by the thousand; only results with a pin may be asked for (a private listing
+        has none in the index, so it can never be one).
+        """
+        rows, lon, lat = self._index.rows, self._index.lon, self._index.lat
+        picked = self._positions[indexes]
+        if np.isnan(lat[picked]).any():
+            raise ValueError("pins() was asked for a result with no pin")
+        return [(row[0], row[1], row[2], row[4], row[3], _sessions(row[7]))
+                for row in (rows[p] for p in picked.tolist())]
+
     def category_counts(self) -> dict[str, int]:
         """Return how many results there are of each category, counted without making the results."""
         names = {code: slug for slug, code in self._index.category_codes.items()}
@@ -280,13 +293,33 @@ class Joined(Sequence):
         return Joined(self._parts + (other,))
 
 
-def _filtered(index: AssetIndex, positions: np.ndarray, query: Query, today: date) -> np.ndarray:
-    """Return a mask of the positions whose days, cost, access, language and audience match.
+@lru_cache(maxsize=65536)
+def _schedule_matches(sessions_json: str, day: int | None, on_date: date | None, at: datetime | None,
+                      today: date) -> bool:
+    # Once per distinct schedule and question: listings share schedules, and the rules are slow to read.
+    sessions = _sessions(sessions_json)
+    return ((day is None or any(s.on_weekday(day, today) for s in sessions))
+            and (on_date is None or any(occurs_on(s, on_date) for s in sessions))
+            and (at is None or any(is_on_at(s, at) for s in sessions)))
 
-    Checked in Python row by row, but only for the listings left by text, category and place.
+
+def _on_time(index: AssetIndex, positions: np.ndarray, query: Query, today: date) -> np.ndarray:
+    """Return a mask of the positions on at the day, date or moment asked, deciding each distinct schedule once."""
+    by_schedule = np.fromiter((_schedule_matches(text, query.day, query.on_date, query.at, today)
+                               for text in index.schedules), dtype=bool, count=len(index.schedules))
+    codes = index.schedule[positions]
+    # A listing with no times (-1) is never on at a time asked for; -1 would read the last schedule.
+    return (codes >= 0) & np.append(by_schedule, False)[codes]
+
+
+def _filtered(index: AssetIndex, positions: np.ndarray, query: Query, today: date) -> np.ndarray:
+    """Return a mask of the positions whose cost, access, language and audience match.
+
+    Checked in Python row by row, but only for the listings left by every other filter.
     """
+    untimed = replace(query, day=None, on_date=None, at=None)  # times were checked by _on_time
     rows = index.rows
-    return np.fromiter((_matches(rows[p], _sessions(rows[p][7]), query, today) for p in positions.tolist()),
+    return np.fromiter((_matches(rows[p], (), untimed, today) for p in positions.tolist()),
                        dtype=bool, count=len(positions))
 
 
@@ -310,9 +343,8 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
         positions = positions[np.isin(index.category[positions], codes)]
     if query.ward_code:
         positions = positions[index.ward[positions] == index.ward_codes.get(query.ward_code, -2)]
-    if (query.day is not None or query.on_date is not None or query.at is not None or query.free
-            or query.access or query.language or query.audience):
-        positions = positions[_filtered(index, positions, query, today)]
+    if query.day is not None or query.on_date is not None or query.at is not None:
+        positions = positions[_on_time(index, positions, query, today)]
     distances = ward_positions = ward_metres = None
     if measuring:
         # Wards are 21 polygons: measured once per search, not per listing.
@@ -340,6 +372,14 @@ def search(db: sqlite_utils.Database, query: Query, now: datetime) -> Found:
             positions, distances = positions[near], distances[near]
         order = np.lexsort((index.name_rank[positions], distances))
         positions, distances = positions[order], distances[order]
+    if query.free or query.access or query.language or query.audience:
+        # Read row by row, so only for the listings left by place.
+        keep = _filtered(index, positions, query, today)
+        positions = positions[keep]
+        distances = None if distances is None else distances[keep]
+        if ward_positions is not None:
+            keep = _filtered(index, ward_positions, query, today)
+            ward_positions, ward_metres = ward_positions[keep], ward_metres[keep]
     # Listings last checked over a year ago go to the end (in the same order among themselves);
     # never-checked ones are not moved, or every imported listing would sink together.
     order = np.argsort(index.stale(positions, today, STALE_DAYS), kind="stable")

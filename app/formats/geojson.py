@@ -39,3 +39,15 @@ def points_geojson(results: list[Result], include_unplaced: bool = False) -> dic
             properties["ward_code"] = asset["ward_code"]
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
     return {"type": "FeatureCollection", "features": features}
+
+
+def pin_features(pins, when) -> list[dict]:
+    """Return map points from (id, name, category, lon, lat, sessions) tuples; `when` words the sessions."""
+    features = []
+    for asset_id, name, category, lon, lat, sessions in pins:
+        properties = {"id": asset_id, "name": name, "category": category}
+        if sessions:
+            properties["when"] = when(sessions)
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                         "properties": properties})
+    return features

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from app.assets.search import get_asset, hydrate, list_wards, result_for, search
 from app.cache import LRUCache
 from app.formats.clusters import ViewError, group, parse_view
-from app.formats.geojson import points_geojson, wards_geojson
+from app.formats.geojson import pin_features, points_geojson, wards_geojson
 from app.web import compress
 from app.web.db import database_version, get_db
 from app.web.filters import local_now, parse_filters
@@ -151,9 +151,11 @@ def _view_geojson(found, view) -> dict:
     """Return the points in view, grouped into clusters with counts below street level, and the unplaced ones."""
     lon, lat = found.results.coordinates()
     grouped = group(lon, lat, view)
-    shown = [found.results[i] for i in grouped.singles.tolist()]
     unplaced = [found.results[i] for i in np.flatnonzero(np.isnan(lat)).tolist()] + list(found.ward_only)
-    data = _with_words(points_geojson(shown + unplaced, include_unplaced=True), shown + unplaced)
+    data = _with_words(points_geojson(unplaced, include_unplaced=True), unplaced)
+    language = str(get_locale())
+    # Thousands of points at street level: written straight from the index, not as results.
+    data["features"] += pin_features(found.results.pins(grouped.singles), lambda sessions: _when(sessions, language))
     data["features"] += [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
          "properties": {"cluster": True, "count": count, "bbox": [west, south, east, north]}}
