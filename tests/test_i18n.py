@@ -37,3 +37,17 @@ def test_pages_are_in_gujarati(client):
     assert "તમારી નજીક" in html and "Find things to do near you" not in html
     results = client.get("/?lang=gu&postcode=LE4+6JD").get_data(as_text=True)
     assert "લાઇબ્રેરી" in results or "પુસ્તકાલય" in results  # the category, translated
+
+
+def test_a_request_s_language_is_remembered_but_force_locale_still_switches_it(app):
+    from flask_babel import force_locale
+
+    from app.web.i18n import gettext
+
+    with app.test_request_context("/?lang=gu"):
+        assert gettext("Cost") == "ખર્ચ"
+        with force_locale("en"):
+            assert gettext("Cost") == "Cost"  # an email or sheet made in another language
+        assert gettext("Cost") == "ખર્ચ"
+    with app.test_request_context("/"):
+        assert gettext("Cost") == "Cost"  # the next request starts afresh

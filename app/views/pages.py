@@ -5,7 +5,7 @@ import sqlite3
 
 import numpy as np
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext
+from app.web.i18n import gettext
 
 from app.assets.alternatives import alternatives
 from app.assets.record import CATEGORIES

@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
+from app.web.i18n import gettext
 
 from app.assets.record import CATEGORIES
 from app.assets.search import get_asset

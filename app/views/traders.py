@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext
+from flask_babel import format_date
+
+from app.web.i18n import gettext
 
 from app.assets.suggestions import LIMITS, SuggestionError, submit
 from app.places.locate import LocateError, from_postcode

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import gettext
+from app.web.i18n import gettext
 from werkzeug.datastructures import MultiDict
 
 from app import clock

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, request
-from flask_babel import Babel
+from flask import Flask, g, has_app_context, request
+from flask_babel import Babel, get_translations
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
@@ -28,6 +28,38 @@ def current_language() -> str:
         wanted = request.args.get("lang", "") if request else ""
         g.lang = wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
     return g.lang
+
+
+def translations():
+    """Return the translations for the request's language, looked up once per request and language.
+
+    Flask-Babel looks them up again on every message (a few hundred on a page of results, a third
+    of the page's time); this keeps the answer beside Flask-Babel's own per-request state, keyed by
+    the locale object, so `force_locale` (which swaps that object) still gets its own language.
+    """
+    if not has_app_context():
+        return get_translations()
+    state = getattr(g._get_current_object(), "_flask_babel", None)
+    memo = None if state is None else state.__dict__.get("assetmap_translations")
+    if memo is not None and memo[0] is getattr(state, "babel_locale", None):
+        return memo[1]
+    found = get_translations()
+    state = getattr(g._get_current_object(), "_flask_babel", None)
+    if state is not None:
+        state.assetmap_translations = (getattr(state, "babel_locale", None), found)
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    """Translate a message into the request's language (as flask_babel.gettext, faster)."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Translate a message with a number into the request's language (as flask_babel.ngettext, faster)."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
 
 
 def compile_translations(target: Path) -> Path:
@@ -50,6 +82,10 @@ def init_app(app: Flask) -> None:
     compiled = compile_translations(Path(app.instance_path) / "translations")
     Babel(app, locale_selector=current_language, default_translation_directories=str(compiled),
           default_timezone=app.config["AREA"].timezone)
+    # Templates' _() and ngettext() through the memo above (Flask-Babel installs its own first).
+    app.jinja_env.install_gettext_callables(lambda text: translations().ugettext(text),
+                                            lambda one, many, n: translations().ungettext(one, many, n),
+                                            newstyle=True)
 
     @app.url_defaults
     def keep_language(endpoint, values):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
-from flask_babel import gettext
+from app.web.i18n import gettext
 from markupsafe import escape
 
 from app.web.i18n import current_language

@@ -12,6 +12,8 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from app.cache import LRUCache
+
 # How each category looks on the map: letters and a shape, so the key works without colour.
 CATEGORY_MARKS = {
     "group_activity": ("Gr", ""),
@@ -54,9 +56,24 @@ def latlon(lon: float, lat: float) -> list[float]:
     return [lat, lon]
 
 
+# folium compiles its templates anew for every map (about 6 ms a page); the parts depend only on
+# the arguments, and a site has few distinct maps (one per listing, ward and search language).
+_BUILT = LRUCache(512)
+
+
 def build_map(centre: tuple[float, float], zoom: int, tiles: dict | None, options: dict,
               element_id: str = "map") -> dict:
     """Return the parts of a map page: the map's <div> and its script."""
+    key = json.dumps([centre, zoom, tiles, options, element_id], sort_keys=True, default=str)
+    parts = _BUILT.get(key)
+    if parts is None:
+        parts = _render_map(centre, zoom, tiles, options, element_id)
+        _BUILT.put(key, parts)
+    return dict(parts)  # a copy: the cached parts are never changed by a page
+
+
+def _render_map(centre: tuple[float, float], zoom: int, tiles: dict | None, options: dict,
+                element_id: str) -> dict:
     fmap = LocalMap(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True)
     # A stable id, so the page's CSS and tests can find it; it is also a JavaScript name.
     assert element_id.isidentifier(), element_id

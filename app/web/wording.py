@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date, time
 
 from babel.dates import get_day_names
-from flask_babel import format_date, format_time, get_locale, gettext, ngettext
+from flask_babel import format_date, format_time, get_locale
+
+from app.web.i18n import gettext, ngettext
 
 from app.assets.record import CATEGORIES
 from app.assets.schedule import Occurrence, Session, monthday_text
