@@ -119,8 +119,11 @@ def main(listings, users, seconds, p95_ms):
     env = {**os.environ, "ASSETMAP_INSTANCE": str(out / "instance")}
     # This checkout's app (not whichever one the `assetmap` command was installed from).
     command = [sys.executable, "-c", "from app.cli import cli; cli()", "serve", "--host", HOST, "--port", str(port)]
+    # The server's log goes to a file: a pipe nobody reads fills up under load (waitress logs its
+    # queue depth) and then stalls every request thread writing to it.
+    server_log = open(out / "server.log", "wb")
     server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                              stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://{HOST}:{port}"
     try:
         wait_until_up(base)
@@ -144,6 +147,7 @@ def main(listings, users, seconds, p95_ms):
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        server_log.close()
     click.echo(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     click.echo(f"{listings:,} listings; {users} residents for {seconds} s against assetmap serve "
                f"(waitress, 8 threads) on {HOST}")
@@ -156,6 +160,7 @@ def main(listings, users, seconds, p95_ms):
         click.echo(f"  {kind:<14} {count:>7,} requests  p50 {p50:>6.0f}  p95 {p95:>6.0f}  p99 {p99:>6.0f} ms")
     for error in errors[:5]:
         click.echo(f"  error: {error}")
+    click.echo(f"server log: {out / 'server.log'}")
     if errors or quantiles([t for _, t in times])[1] > p95_ms:
         raise click.ClickException(f"{len(errors)} errors; p95 target {p95_ms:.0f} ms")
 
