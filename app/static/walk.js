@@ -176,16 +176,19 @@
       if (!response.ok) throw new Error("refused");
       return response.json();
     }).then(function (reply) {
-      var sent = {};
+      var sent = {}, problems = 0;
       reply.results.forEach(function (answer) {
         var item = items.filter(function (i) { return i.id === answer.id; })[0];
         if (!item) return;
         sent[item.id] = true;
+        if (answer.status !== "saved" && answer.status !== "already") problems += 1;
         answered(item, answer);
       });
       var left = queued().filter(function (i) { return !sent[i.id]; });
       keep(left);
-      say(left.length ? waiting(left) : "All outcomes sent and saved.");
+      say(left.length ? waiting(left) : problems
+        ? "Sent. " + problems + (problems === 1 ? " stop was" : " stops were") + " not saved: see “Not saved” below."
+        : "All outcomes sent and saved.");
       remember();
     }).catch(function (error) {
       if (error.message === "signed-out") {
