@@ -202,6 +202,15 @@
   function remember() {
     // Keep the page, its data and the site's own files for when the signal drops.
     if (!("caches" in window)) return;
+    if (!document.querySelector('section.stop[data-state="todo"], section.stop[data-state="queued"]') && !queued().length) {
+      // Every stop is sent: residents' contact details need not stay on the phone any longer.
+      caches.open(CACHE).then(function (cache) {
+        return cache.keys().then(function (keys) {
+          keys.forEach(function (key) { if (key.url.indexOf(walkId) >= 0) cache.delete(key); });
+        });
+      });
+      return;
+    }
     var files = [location.pathname, root.dataset.json];
     document.querySelectorAll('link[rel="stylesheet"], script[src]').forEach(function (el) {
       files.push(el.getAttribute("href") || el.getAttribute("src"));
