@@ -117,10 +117,12 @@ def test_a_deleted_listing_is_gone_and_nothing_is_saved(db, area, walk_id):
     ("changed", {"schedule": "whenever they like"}, "Not saved:"),
     ("changed", {}, "Nothing you typed differs"),
     ("shrugged", {}, "not something a stop can be marked"),
+    ("changed", {"schedule": "Mon 10:00-12:00", "based_on": None}, "which version of the listing"),
 ])
 def test_bad_outcomes_say_why_and_save_nothing(db, area, walk_id, what, changes, message):
     before = (workspace_asset(db, "belgrave-library"), db.execute("select count(*) from changes").fetchone()[0])
-    result = outcome(db, area, walk_id, 1, what, changes=changes)
+    versions = {"based_on": changes.pop("based_on")} if "based_on" in changes else {}
+    result = outcome(db, area, walk_id, 1, what, changes=changes, **versions)
     assert result.status == "invalid" and message in result.message
     assert (workspace_asset(db, "belgrave-library"), db.execute("select count(*) from changes").fetchone()[0]) == before
     assert load_walk(db, walk_id).stops[0].outcome is None
@@ -212,3 +214,16 @@ def test_a_walk_can_be_finished_by_hand(client, db, walk_id):
     assert response.status_code == 302
     assert load_walk(db, walk_id).status == "finished"
     assert "This walk is finished." in client.get(f"/workspace/walks/{walk_id}/go").get_data(as_text=True)
+
+
+def test_names_and_details_from_people_are_escaped_on_the_phone_page(client, db, area, walk_id):
+    evil = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+    library = workspace_asset(db, "belgrave-library")
+    save_asset(db, area, BEN, {**form_values(library), "name": evil, "contact_phone": evil}, "belgrave-library",
+               library["version"])
+    sign_in(client)
+    html = client.get(f"/workspace/walks/{walk_id}/go").get_data(as_text=True)
+    assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    response = post(client, f"/workspace/walks/{walk_id}/stops/1", {"outcome": "changed", "based_on": 1,
+                                                                  "contact_phone": evil}, page=f"/workspace/walks/{walk_id}/go")
+    assert response.status_code == 409 and evil not in response.get_data(as_text=True)

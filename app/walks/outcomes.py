@@ -76,6 +76,9 @@ def record_outcome(db: sqlite_utils.Database, area: Area, user: User, walk_id: s
     """
     if outcome not in OUTCOMES:
         return Recorded("invalid", f"“{outcome}” is not something a stop can be marked: use one of the buttons.")
+    if based_on is None and outcome != "not_found":
+        return Recorded("invalid", "This outcome does not say which version of the listing it was based on, so it "
+                                   "could overwrite someone else's change: open the walk again and check the stop.")
     note = " ".join((note or "").split())[:MAX_NOTE]
     walk = load_walk(db, walk_id)
     stop = next((s for s in walk.stops if s.seq == seq), None) if walk else None
