@@ -72,9 +72,14 @@
   }
 
   document.querySelectorAll("form.outcome-form").forEach(function (form) {
+    // Enter in a text box would press the first button ("details right") by itself: only a tap decides.
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.tagName === "INPUT") event.preventDefault();
+    });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var button = event.submitter;
+      var button = event.submitter || document.activeElement;  // older Safari has no submitter
+      if (!button || button.name !== "outcome") return;
       var seq = form.closest("section").dataset.seq;
       var fields = new FormData(form);
       var item = {id: newId(), seq: Number(seq), outcome: button.value, based_on: fields.get("based_on"),

@@ -74,6 +74,10 @@ def test_outcomes_made_offline_are_kept_then_synced_into_history(browser, walk_s
     context.set_offline(True)
     page.reload()  # served by the service worker from what the phone kept
     assert page.locator("h2:visible").first.inner_text() == "Stop 1 of 4: Belgrave Library"
+    note = page.locator("section.stop:visible").get_by_label("Anything to add? (optional)")
+    note.fill("Spoke to the librarian")
+    note.press("Enter")  # Enter alone decides nothing: the stop is still the current one
+    assert page.locator("h2:visible").first.inner_text() == "Stop 1 of 4: Belgrave Library"
     page.get_by_role("button", name="Still running, details right").click()
     assert page.locator("h2:visible").first.inner_text() == "Stop 2 of 4: Brandon Street Surgery"
     page.get_by_role("button", name="Still running, details right").click()
@@ -101,6 +105,7 @@ def test_outcomes_made_offline_are_kept_then_synced_into_history(browser, walk_s
         latest = history(db, asset_id)[0]
         assert latest["action"] == action and walk_id in latest["note"] and latest["user_name"] == "Asha"
     assert workspace_asset(db, STOPS[2])["status"] == "closed"
+    assert "Spoke to the librarian" in history(db, STOPS[0])[0]["note"]
     # The conflict is shown with both versions; Ben's save stands.
     attention = page.locator("#walk-attention").inner_text()
     assert "Someone saved this listing after your phone loaded it" in attention
@@ -135,4 +140,25 @@ def test_gps_refused_says_so_and_the_walk_still_works(browser, walk_server):
     assert "go by the address" in where.inner_text()
     assert page.get_by_role("button", name="Still running, details right").is_visible()
     assert run_axe(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 414])
+def test_the_walk_page_fits_phones_from_360_to_414_px(browser, walk_server, width):
+    base, db_path, _ = walk_server
+    db = store.connect(db_path)
+    walk_id = save_walk(db, User(1, "Asha", "connector"), ward_code="E05010461", title="Narrow", asset_ids=STOPS[:2])
+    db.conn.close()
+    context, page = signed_in_phone(browser, base)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{base}/workspace/walks/{walk_id}/go")
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    shown = page.locator("section.stop:visible")
+    for control in [shown.get_by_role("button", name=n) for n in
+                    ("Still running, details right", "Closed / not there", "Couldn't find it")] + [
+                    shown.get_by_text("Something changed")]:
+        box = control.bounding_box()
+        assert box["height"] >= 56 and box["width"] >= width - 60
+    for link in page.locator(".stop-list a").all():
+        assert link.bounding_box()["height"] >= 44
     context.close()
