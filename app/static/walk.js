@@ -197,7 +197,9 @@
       remember();
     }).catch(function (error) {
       if (error.message === "signed-out") {
-        say("You have been signed out. Sign in again on this phone and open this walk: " + waiting(queued()));
+        var n = queued().length;
+        say("You have been signed out, so " + n + (n === 1 ? " outcome is" : " outcomes are") + " kept on this phone. " +
+            "Sign in again, then open this walk to send " + (n === 1 ? "it." : "them."));
       } else {
         say(waiting(queued()));
       }

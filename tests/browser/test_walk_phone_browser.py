@@ -162,3 +162,30 @@ def test_the_walk_page_fits_phones_from_360_to_414_px(browser, walk_server, widt
     for link in page.locator(".stop-list a").all():
         assert link.bounding_box()["height"] >= 44
     context.close()
+
+
+def test_outcomes_kept_while_signed_out_are_sent_after_signing_in_again(browser, walk_server):
+    base, db_path, _ = walk_server
+    db = store.connect(db_path)
+    walk_id = save_walk(db, User(1, "Asha", "connector"), ward_code="E05010461", title="Long day", asset_ids=STOPS[:2])
+    context, page = signed_in_phone(browser, base)
+    page.goto(f"{base}/workspace/walks/{walk_id}/go")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # The session ends (signed out elsewhere, or its 8 hours are up) while the walk page stays open.
+    other = context.new_page()
+    other.goto(base + "/workspace/")
+    other.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Couldn't find it").click()
+    status = page.locator("#walk-status")
+    status.filter(has_text="You have been signed out").wait_for()
+    assert "1 outcome is kept on this phone" in status.inner_text()
+    assert load_walk(db, walk_id).stops[0].outcome is None
+    other.goto(base + "/workspace/sign-in")
+    other.get_by_label("Name").fill("Asha")
+    other.get_by_label("Password").fill("correct horse battery")
+    other.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/workspace/walks/{walk_id}/go")
+    status.filter(has_text="All outcomes sent and saved.").wait_for()
+    assert load_walk(db, walk_id).stops[0].outcome == "not_found"
+    db.conn.close()
+    context.close()
