@@ -4,17 +4,16 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
+from test_workspace import ORIGIN, post, sign_in, token
 
 from app import create_app, store
 from app.accounts import User
 from app.assets.edits import form_values, history, save_asset, set_status, workspace_asset
 from app.walks.outcomes import record_outcome
 from app.walks.walk import load_walk, save_walk
-
-from test_workspace import ORIGIN, post, sign_in, token
 
 ASHA, BEN = User(1, "Asha", "connector"), User(2, "Ben", "connector")
 BELGRAVE = "E05010461"
@@ -138,7 +137,7 @@ def test_an_outcome_sent_twice_is_recorded_once(db, area, walk_id):
 def test_the_phone_page_shows_the_current_stop_the_walk_to_the_next_and_every_stop(client, db, walk_id):
     sign_in(client)
     html = client.get(f"/workspace/walks/{walk_id}/go").get_data(as_text=True)
-    current = re.search(r'<section class="stop" id="stop-1".*?</section>', html, re.S).group(0)
+    current = re.search(r'<section class="stop" id="stop-1".*?</section>', html, re.DOTALL).group(0)
     assert "Stop 1 of 4: Belgrave Library" in current and " hidden" not in current.split(">")[0]
     # Library (459589, 306269) to the surgery (459491, 305951): the straight line x 1.3 at 50 m a minute.
     metres = math.hypot(459589 - 459491, 306269 - 305951)
@@ -146,12 +145,12 @@ def test_the_phone_page_shows_the_current_stop_the_walk_to_the_next_and_every_st
     assert "Next: Brandon Street Surgery. About 9 minutes&#39; walk (330 metres)." in current
     for label in ("Still running, details right", "Closed / not there", "Couldn't find it", "Something changed"):
         assert label in current
-    assert re.search(r'<section class="stop" id="stop-2"[^>]*hidden', html, re.S)
-    listed = re.findall(r'<li data-seq="\d">.*?>([^<]+)</a>\s*<span class="state">([^<]+)</span>', html, re.S)
+    assert re.search(r'<section class="stop" id="stop-2"[^>]*hidden', html, re.DOTALL)
+    listed = re.findall(r'<li data-seq="\d">.*?>([^<]+)</a>\s*<span class="state">([^<]+)</span>', html, re.DOTALL)
     assert [name for name, _ in listed] == ["Belgrave Library", "Brandon Street Surgery", "Dr Gandecha &amp; Partner",
                                             "Yoga"]
     assert {state for _, state in listed} == {"To visit"}
-    yoga = re.search(r'<section class="stop" id="stop-4".*?</section>', html, re.S).group(0)
+    yoga = re.search(r'<section class="stop" id="stop-4".*?</section>', html, re.DOTALL).group(0)
     assert "Somewhere in this ward: ask around" in yoga and "This is the last stop." in yoga
 
 
@@ -164,7 +163,7 @@ def test_the_page_form_records_an_outcome_and_moves_on(client, db, walk_id):
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Done: still running, details right (Asha)" in html and "1 of 4 stops done." in html
-    assert not re.search(r'<section class="stop" id="stop-2"[^>]*hidden', html, re.S)  # the next stop is shown
+    assert not re.search(r'<section class="stop" id="stop-2"[^>]*hidden', html, re.DOTALL)  # the next stop is shown
     response = post(client, f"/workspace/walks/{walk_id}/stops/2", {"outcome": "changed", "based_on": 999,
                                                                   "schedule": "Mon 09:00-17:00"}, page=page)
     html = response.get_data(as_text=True)
@@ -182,7 +181,10 @@ def test_a_walk_whose_listings_were_all_deleted_says_so(client, db):
     assert response.status_code == 200
     assert "Every listing on this walk was deleted after the walk was planned" in html
     assert html.count('<span class="state">Deleted since the walk was planned: skip it') == 2 and 'name="outcome"' not in html
-    assert client.get("/workspace/walks/no-such-walk/go").status_code == 404
+    missing = client.get("/workspace/walks/no-such-walk/go")
+    assert missing.status_code == 404 and "There is no walk at this address" in missing.get_data(as_text=True)
+    empty = save_walk(db, ASHA, ward_code=BELGRAVE, title="Nothing", asset_ids=[])
+    assert "This walk has no stops." in client.get(f"/workspace/walks/{empty}/go").get_data(as_text=True)
 
 
 def test_sync_answers_each_queued_outcome_and_needs_a_token(client, db, area, walk_id):

@@ -23,6 +23,7 @@ self.addEventListener("fetch", function (event) {
         if (response.ok) caches.open(CACHE).then(function (cache) { cache.put(request, response.clone()); });
         return response;
       });
+      if (cached) fresh.catch(function () {});  // offline: the kept copy is enough
       return cached || fresh;
     }));
   } else if (url.pathname.indexOf("/workspace/walks/") === 0) {
