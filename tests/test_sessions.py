@@ -238,7 +238,7 @@ class patch_token_clock:
 
 
 SAMPLES = {"asset_id": "belgrave-library", "change_set": "1", "suggestion_id": "1", "token": "abc123",
-           "trader_id": "a-trader", "recommendation_id": "1"}
+           "trader_id": "a-trader", "recommendation_id": "1", "walk_id": "a-walk", "seq": "1"}
 
 
 def post_routes(app):

@@ -142,6 +142,13 @@ def _conflict(db, asset_id: str, expected_version: int) -> ConflictError:
     return ConflictError(current["version"], history(db, asset_id)[:missed])
 
 
+def require_version(db: sqlite_utils.Database, asset_id: str, expected_version: int | None) -> None:
+    """Raise ConflictError if the listing has been saved since expected_version (None: no check)."""
+    current = workspace_asset(db, asset_id)
+    if current is not None and expected_version is not None and current["version"] != expected_version:
+        raise _conflict(db, asset_id, expected_version)
+
+
 def _lost_race(db, asset_id: str, expected_version: int) -> ValueError:
     """Why a version-checked update changed no row: the listing was deleted or saved meanwhile."""
     current = workspace_asset(db, asset_id)

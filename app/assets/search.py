@@ -43,6 +43,12 @@ def _public(asset: dict, private: bool) -> dict:
 WALKING_METRES_PER_MINUTE = 50
 ROUTE_FACTOR = 1.3
 MAX_RADIUS_M = 20_000
+
+
+def walking_minutes(straight_m: float) -> int:
+    """Say how many minutes an easy walk takes between two points this far apart in a straight line."""
+    return max(1, round(straight_m * ROUTE_FACTOR / WALKING_METRES_PER_MINUTE))
+
 STALE_DAYS = 365
 
 
@@ -104,7 +110,7 @@ class Result(NamedTuple):
     def walk_minutes(self) -> int | None:
         if self.distance_m is None:
             return None
-        return max(1, round(self.distance_m * ROUTE_FACTOR / WALKING_METRES_PER_MINUTE))
+        return walking_minutes(self.distance_m)
 
 
 @dataclass(frozen=True)

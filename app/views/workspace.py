@@ -30,6 +30,7 @@ from app.assets.record import CATEGORIES, STATUSES, CsvFileError
 from app.assets.schedule import ScheduleError, assumed_weeks, parse_schedule
 from app.cache import LRUCache
 from app.views.auth import admin_required, sign_in_required, workspace_target
+from app.walks.coverage import ward_coverage
 from app.web.db import get_write_db
 from app.web.filters import local_now
 
@@ -86,8 +87,9 @@ def dashboard():
             groups["ward_only"].append(asset)
     wards = [dict(r) for r in db.execute("select ward_code, ward_name from wards order by ward_name")]
     waiting = db.execute("select count(*) from suggestions where status = 'open'").fetchone()[0]
+    coverage = ward_coverage(db, today, STALE_DAYS["six_months"], ward or None)
     return render_template("workspace/dashboard.html", groups=groups, wards=wards, ward=ward, total=len(assets),
-                           waiting=waiting)
+                           waiting=waiting, coverage=coverage)
 
 
 def _form_problems(error: EditError) -> dict[str, list[str]]:

@@ -1,0 +1,191 @@
+"""A connector on a 390 px phone walks Belgrave: the signal drops, outcomes wait on the phone, then sync."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app import store
+from app.accounts import User, add_user
+from app.assets.edits import form_values, history, save_asset, workspace_asset
+from app.walks.walk import load_walk, save_walk
+
+from .conftest import SCREENSHOTS, live_copy, run_axe, serve_app
+
+PHONE = {"width": 390, "height": 844}
+STOPS = ["belgrave-library", "brandon-street-surgery-le4-6aw", "dr-gandecha-and-partner-le4-6aw",
+         "test-thursday-lunch"]
+
+
+@pytest.fixture(scope="module")
+def walk_server(site_db, tmp_path_factory):
+    db_path, db = live_copy(site_db, tmp_path_factory.mktemp("walk"))
+    add_user(db, "Asha", "correct horse battery", "connector")
+    walk_id = save_walk(db, User(1, "Asha", "connector"), ward_code="E05010461", title="Belgrave, Thursday",
+                        asset_ids=STOPS, budget_minutes=90)
+    db.conn.close()
+    base, server = serve_app({"DATABASE": str(db_path), "SECRET_KEY": "browser test"})
+    yield base, db_path, walk_id
+    server.shutdown()
+
+
+def eventually(check, seconds=10.0) -> bool:
+    """Say whether check() comes true within a few seconds (the page's caching runs in the background)."""
+    end = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def signed_in_phone(browser, base, **options):
+    context = browser.new_context(viewport=PHONE, **options)
+    page = context.new_page()
+    page.goto(base + "/workspace/sign-in")
+    page.get_by_label("Name").fill("Asha")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("h1:has-text('Needs attention')")
+    return context, page
+
+
+def test_outcomes_made_offline_are_kept_then_synced_into_history(browser, walk_server, area):
+    base, db_path, walk_id = walk_server
+    context, page = signed_in_phone(browser, base)
+    errors, requests = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    context.on("request", lambda r: requests.append(r.url))
+    go = f"{base}/workspace/walks/{walk_id}/go"
+    page.goto(go)
+    # Once the service worker runs the page and the phone has kept the walk, the signal may go.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    kept = """async (walk) => (await (await caches.open('assetmap-walks-v1')).keys()).map(r => new URL(r.url).pathname)"""
+    assert eventually(lambda: {f"/workspace/walks/{walk_id}/go", f"/workspace/walks/{walk_id}.json", "/static/walk.js",
+                               "/static/site.css", "/static/walk.css"} <= set(page.evaluate(kept)))
+    assert page.locator("h2:visible").first.inner_text() == "Stop 1 of 4: Belgrave Library"
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    for name in ("Still running, details right", "Closed / not there", "Couldn't find it"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box["height"] >= 56 and box["width"] >= 300, name
+    page.screenshot(path=str(SCREENSHOTS / "walk-phone.png"), full_page=True)
+    assert run_axe(page) == []
+
+    context.set_offline(True)
+    page.reload()  # served by the service worker from what the phone kept
+    assert page.locator("h2:visible").first.inner_text() == "Stop 1 of 4: Belgrave Library"
+    note = page.locator("section.stop:visible").get_by_label("Anything to add? (optional)")
+    note.fill("Spoke to the librarian")
+    note.press("Enter")  # Enter alone decides nothing: the stop is still the current one
+    assert page.locator("h2:visible").first.inner_text() == "Stop 1 of 4: Belgrave Library"
+    page.get_by_role("button", name="Still running, details right").click()
+    assert page.locator("h2:visible").first.inner_text() == "Stop 2 of 4: Brandon Street Surgery"
+    page.get_by_role("button", name="Still running, details right").click()
+    page.get_by_role("button", name="Closed / not there").click()
+    # Meanwhile someone else changes the fourth listing; the phone still has the old one.
+    db = store.connect(db_path)
+    lunch = workspace_asset(db, "test-thursday-lunch")
+    save_asset(db, area, User(2, "Ben", "connector"), {**form_values(lunch), "schedule": "Fri 12:00-14:00"},
+               "test-thursday-lunch", lunch["version"], "Ben rang them")
+    shown = page.locator("section.stop:visible")
+    shown.get_by_text("Something changed").click()
+    shown.get_by_label("Day and time").fill("Wed 12:00-14:00")
+    shown.get_by_role("button", name="Save what changed").click()
+    status = page.locator("#walk-status")
+    assert "4 outcomes are kept on this phone" in status.inner_text()
+    assert all(s.outcome is None for s in load_walk(db, walk_id).stops)  # nothing has reached the server
+    page.screenshot(path=str(SCREENSHOTS / "walk-phone-offline.png"), full_page=True)
+
+    context.set_offline(False)
+    status.filter(has_text="Sent.").wait_for()
+    assert "1 stop was not saved" in status.inner_text()
+    outcomes = [(s.outcome, s.outcome_by) for s in load_walk(db, walk_id).stops]
+    assert outcomes == [("verified", "Asha"), ("verified", "Asha"), ("closed", "Asha"), (None, None)]
+    for asset_id, action in zip(STOPS[:3], ("verify", "verify", "status")):
+        latest = history(db, asset_id)[0]
+        assert latest["action"] == action and walk_id in latest["note"] and latest["user_name"] == "Asha"
+    assert workspace_asset(db, STOPS[2])["status"] == "closed"
+    assert "Spoke to the librarian" in history(db, STOPS[0])[0]["note"]
+    # The conflict is shown with both versions; Ben's save stands.
+    attention = page.locator("#walk-attention").inner_text()
+    assert "Someone saved this listing after your phone loaded it" in attention
+    assert "Fri 12:00-14:00" in attention and "Wed 12:00-14:00" in attention and "Ben" in attention
+    assert workspace_asset(db, "test-thursday-lunch")["schedule"] == "Fri 12:00-14:00"
+    assert page.locator("#stop-4").is_visible()  # to check again
+    page.screenshot(path=str(SCREENSHOTS / "walk-phone-conflict.png"), full_page=True)
+    assert run_axe(page) == []
+    # Checked again against Ben's version, it saves; the walk is finished and leaves the phone's cache.
+    page.locator("#stop-4").get_by_role("button", name="Still running, details right").click()
+    status.filter(has_text="All outcomes sent and saved.").wait_for()
+    assert load_walk(db, walk_id).status == "finished"
+    assert history(db, "test-thursday-lunch")[0]["action"] == "verify"
+    assert eventually(lambda: not any(walk_id in path for path in page.evaluate(kept)))
+    assert errors == []
+    assert all(url.startswith(base) for url in requests), [u for u in requests if not u.startswith(base)]
+    db.conn.close()
+    context.close()
+
+
+def test_gps_refused_says_so_and_the_walk_still_works(browser, walk_server):
+    base, db_path, _ = walk_server
+    db = store.connect(db_path)
+    walk_id = save_walk(db, User(1, "Asha", "connector"), ward_code="E05010461", title="Another day",
+                        asset_ids=STOPS[:2])
+    db.conn.close()
+    context, page = signed_in_phone(browser, base)  # no geolocation permission granted: the phone refuses
+    page.goto(f"{base}/workspace/walks/{walk_id}/go?stop=2")
+    page.get_by_role("button", name="How far am I from this stop?").click()
+    where = page.locator("#where")
+    where.filter(has_text="did not share its location").wait_for()
+    assert "go by the address" in where.inner_text()
+    assert page.get_by_role("button", name="Still running, details right").is_visible()
+    assert run_axe(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 414])
+def test_the_walk_page_fits_phones_from_360_to_414_px(browser, walk_server, width):
+    base, db_path, _ = walk_server
+    db = store.connect(db_path)
+    walk_id = save_walk(db, User(1, "Asha", "connector"), ward_code="E05010461", title="Narrow", asset_ids=STOPS[:2])
+    db.conn.close()
+    context, page = signed_in_phone(browser, base)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{base}/workspace/walks/{walk_id}/go")
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    shown = page.locator("section.stop:visible")
+    for control in [shown.get_by_role("button", name=n) for n in
+                    ("Still running, details right", "Closed / not there", "Couldn't find it")] + [
+                    shown.get_by_text("Something changed")]:
+        box = control.bounding_box()
+        assert box["height"] >= 56 and box["width"] >= width - 60
+    for link in page.locator(".stop-list a").all():
+        assert link.bounding_box()["height"] >= 44
+    context.close()
+
+
+def test_outcomes_kept_while_signed_out_are_sent_after_signing_in_again(browser, walk_server):
+    base, db_path, _ = walk_server
+    db = store.connect(db_path)
+    walk_id = save_walk(db, User(1, "Asha", "connector"), ward_code="E05010461", title="Long day", asset_ids=STOPS[:2])
+    context, page = signed_in_phone(browser, base)
+    page.goto(f"{base}/workspace/walks/{walk_id}/go")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # The session ends (signed out elsewhere, or its 8 hours are up) while the walk page stays open.
+    other = context.new_page()
+    other.goto(base + "/workspace/")
+    other.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Couldn't find it").click()
+    status = page.locator("#walk-status")
+    status.filter(has_text="You have been signed out").wait_for()
+    assert "1 outcome is kept on this phone" in status.inner_text()
+    assert load_walk(db, walk_id).stops[0].outcome is None
+    other.goto(base + "/workspace/sign-in")
+    other.get_by_label("Name").fill("Asha")
+    other.get_by_label("Password").fill("correct horse battery")
+    other.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/workspace/walks/{walk_id}/go")
+    status.filter(has_text="All outcomes sent and saved.").wait_for()
+    assert load_walk(db, walk_id).stops[0].outcome == "not_found"
+    db.conn.close()
+    context.close()
