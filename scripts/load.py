@@ -5,11 +5,14 @@ Builds a database of N listings at real live Leicester postcodes (as bench_searc
 starts `assetmap serve` (waitress) on a free local port, and runs --users residents at once,
 each asking, one after another with no pause, for a mix of home-page searches, map data,
 listing pages and the API, for --seconds. Prints requests per second, p50/p95/p99 and errors;
-stops the server it started. Exits 1 if any request failed or p95 is over --p95-ms.
+stops the server it started. Exits 1 if any request failed or p95 is over --p95-ms. With
+--baseline DIR it first does the same against another checkout (its own build, its own server).
 
 \b
 Example:
     python scripts/load.py --listings 10000 --users 50 --seconds 60
+    git worktree add --detach ../baseline 51f30d4
+    python scripts/load.py --baseline ../baseline
 """
 from __future__ import annotations
 
@@ -36,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_build import write_assets
 
-from app.assets.pipeline import build
 from app.config import load_area
 
 HOST = "127.0.0.1"  # never anything else: this is a load on our own machine only
@@ -101,28 +103,21 @@ def quantiles(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values) * 1000, cuts[94] * 1000, cuts[98] * 1000
 
 
-@click.command(help=__doc__)
-@click.option("--listings", default=10_000, show_default=True, help="Listings in the database.")
-@click.option("--users", default=50, show_default=True, type=click.IntRange(1, 200), help="Residents at once.")
-@click.option("--seconds", default=60, show_default=True, type=click.IntRange(5, 600), help="How long to run.")
-@click.option("--p95-ms", default=250.0, show_default=True, help="Fail if p95 is over this.")
-def main(listings, users, seconds, p95_ms):
-    out = Path(tempfile.mkdtemp(prefix="load-"))
-    area = load_area()
-    with open(area.live_postcodes, encoding="utf-8", newline="") as handle:
-        live = sorted({row["pcd"].strip() for row in csv.DictReader(handle)})
-    (out / "instance").mkdir()
-    csv_path, db_path = out / "assets.csv", out / "instance" / "assetmap.db"  # where serve looks
-    write_assets(csv_path, listings, live)
-    build(area, db_path, assets_csv=csv_path)
-    port = free_port()
+def run_load(checkout: Path, out: Path, csv_path: Path, live: list[str], listings: int, users: int,
+             seconds: int) -> tuple[list, list, float]:
+    """Build the database with the checkout's own code, serve it, and run the residents; return times, errors, wall."""
+    (out / "instance").mkdir(parents=True)
     env = {**os.environ, "ASSETMAP_INSTANCE": str(out / "instance")}
-    # This checkout's app (not whichever one the `assetmap` command was installed from).
-    command = [sys.executable, "-c", "from app.cli import cli; cli()", "serve", "--host", HOST, "--port", str(port)]
+    # The checkout's own app (not whichever one the `assetmap` command was installed from), and its
+    # own build: an older release refuses a database made by a newer one.
+    cli = [sys.executable, "-c", "from app.cli import cli; cli()"]
+    subprocess.run(cli + ["build", "--assets", str(csv_path)], cwd=checkout, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    port = free_port()
     # The server's log goes to a file: a pipe nobody reads fills up under load (waitress logs its
     # queue depth) and then stalls every request thread writing to it.
     server_log = open(out / "server.log", "wb")
-    server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, env=env,
+    server = subprocess.Popen(cli + ["serve", "--host", HOST, "--port", str(port)], cwd=checkout, env=env,
                               stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://{HOST}:{port}"
     try:
@@ -148,20 +143,47 @@ def main(listings, users, seconds, p95_ms):
         except subprocess.TimeoutExpired:
             server.kill()
         server_log.close()
-    click.echo(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    click.echo(f"{listings:,} listings; {users} residents for {seconds} s against assetmap serve "
-               f"(waitress, 8 threads) on {HOST}")
+    return times, errors, wall
+
+
+def report(label: str, times: list, errors: list, wall: float) -> float:
+    """Print one run's figures; return its p95 in milliseconds."""
     p50, p95, p99 = quantiles([t for _, t in times])
-    click.echo(f"{len(times):,} requests, {len(times) / wall:.1f} req/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
-               f"p99 {p99:.0f} ms, {len(errors)} errors")
+    click.echo(f"{label}: {len(times):,} requests, {len(times) / wall:.1f} req/s, p50 {p50:.0f} ms, "
+               f"p95 {p95:.0f} ms, p99 {p99:.0f} ms, {len(errors)} errors")
     for kind in sorted({k for k, _ in times}):
-        p50, p95, p99 = quantiles([t for k, t in times if k == kind])
+        k50, k95, k99 = quantiles([t for k, t in times if k == kind])
         count = sum(1 for k, _ in times if k == kind)
-        click.echo(f"  {kind:<14} {count:>7,} requests  p50 {p50:>6.0f}  p95 {p95:>6.0f}  p99 {p99:>6.0f} ms")
+        click.echo(f"  {kind:<14} {count:>7,} requests  p50 {k50:>6.0f}  p95 {k95:>6.0f}  p99 {k99:>6.0f} ms")
     for error in errors[:5]:
         click.echo(f"  error: {error}")
-    click.echo(f"server log: {out / 'server.log'}")
-    if errors or quantiles([t for _, t in times])[1] > p95_ms:
+    return p95
+
+
+@click.command(help=__doc__)
+@click.option("--listings", default=10_000, show_default=True, help="Listings in the database.")
+@click.option("--users", default=50, show_default=True, type=click.IntRange(1, 200), help="Residents at once.")
+@click.option("--seconds", default=60, show_default=True, type=click.IntRange(5, 600), help="How long to run.")
+@click.option("--p95-ms", default=250.0, show_default=True, help="Fail if p95 is over this.")
+@click.option("--baseline", "baseline_checkout", type=click.Path(file_okay=False, exists=True),
+              help="Another checkout (e.g. a `git worktree` of an older commit) to load the same way first.")
+def main(listings, users, seconds, p95_ms, baseline_checkout):
+    out = Path(tempfile.mkdtemp(prefix="load-"))
+    area = load_area()
+    with open(area.live_postcodes, encoding="utf-8", newline="") as handle:
+        live = sorted({row["pcd"].strip() for row in csv.DictReader(handle)})
+    csv_path = out / "assets.csv"
+    write_assets(csv_path, listings, live)
+    click.echo(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    click.echo(f"{listings:,} listings; {users} residents for {seconds} s each against assetmap serve "
+               f"(waitress, 8 threads) on {HOST}; logs in {out}")
+    if baseline_checkout:
+        report(f"baseline ({baseline_checkout})",
+               *run_load(Path(baseline_checkout).resolve(), out / "baseline", csv_path, live, listings, users, seconds))
+    times, errors, wall = run_load(Path(__file__).resolve().parent.parent, out / "this", csv_path, live, listings,
+                                   users, seconds)
+    p95 = report("this checkout", times, errors, wall)
+    if errors or p95 > p95_ms:
         raise click.ClickException(f"{len(errors)} errors; p95 target {p95_ms:.0f} ms")
 
 
