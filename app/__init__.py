@@ -83,6 +83,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspace.bp)
     app.register_blueprint(trader_workspace.bp)
+    from app.views import captures
+
+    app.register_blueprint(captures.bp)
     app.add_template_filter(slugify, "ward_slug")
     from app.traders.directory import SCHEMES
 
