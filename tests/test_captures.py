@@ -184,6 +184,14 @@ def test_a_text_file_named_photo_jpg_is_refused(app, asha):
     assert len(stored_photos(app)) == 1
 
 
+def test_a_small_file_claiming_a_huge_picture_is_refused(app, asha):
+    bomb = encoded(Image.new("1", (9000, 7000), 1))          # 63 million pixels in a few kilobytes
+    assert len(bomb) < 100_000
+    response = upload(asha, bomb)
+    assert response.status_code == 400 and "too many pixels" in response.get_data(as_text=True)
+    assert rows(app, "select * from captures") == [] and stored_photos(app) == []
+
+
 def test_no_photo_chosen_gets_a_message(app, asha):
     response = post(asha, "/workspace/capture", {}, page="/workspace/capture")
     assert response.status_code == 400 and "Choose a photo first." in response.get_data(as_text=True)
