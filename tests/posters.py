@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import subprocess
-from functools import lru_cache
+from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -12,7 +12,7 @@ ENGLISH_LINES = ("Coffee Morning", "Tuesday 10am-12pm", "All welcome, free tea a
 GUJARATI_LINE = "સૌનું સ્વાગત છે"
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_file(family: str) -> str | None:
     """Return the regular font file of an installed family (fontconfig's list), or None if it is missing."""
     try:

@@ -247,6 +247,7 @@ class Capture:
 
 
 def get(db: sqlite_utils.Database, capture_id: int) -> Capture | None:
+    """Return one capture, or None if there is no such capture."""
     row = db.execute("select id, suggestion_id, walk_id, photo_path, ocr_text, lat, lon, postcode, created_by, "
                      "created_at from captures where id = ?", [capture_id]).fetchone()
     return Capture(*row) if row else None
