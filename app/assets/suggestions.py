@@ -12,6 +12,8 @@ from app.clock import stamp
 from app.store.connection import transaction
 
 KINDS = ("new", "problem")
+# A connector's own draft, from a poster photographed on a walk (app/walks/captures.py): never a resident's.
+CAPTURE = "capture"
 PROBLEMS = ("out_of_date", "closed", "extra", "other")
 TRADER_PROBLEMS = ("bad_work", "behaviour", "out_of_date", "other")
 LIMITS = {"name": 200, "category": 100, "postcode": 20, "when_text": 300, "details": 2000, "contact": 200}
@@ -83,6 +85,23 @@ def submit(db: sqlite_utils.Database, kind: str, fields: dict[str, str], address
     return cursor.lastrowid
 
 
+def add_draft(db: sqlite_utils.Database, fields: dict[str, str]) -> int:
+    """Queue a connector's draft listing (a captured poster) inside the caller's transaction; return its id."""
+    values = {k: " ".join((fields.get(k) or "").split()) if k != "details" else (fields.get(k) or "").strip()
+              for k in LIMITS}
+    for key, limit in LIMITS.items():
+        if len(values[key]) > limit:
+            raise SuggestionError(key, "too_long")
+    if not values["name"]:
+        raise SuggestionError("name", "missing")
+    cursor = db.execute(
+        "insert into suggestions (kind, name, category, postcode, when_text, details, contact, created_at) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [CAPTURE, values["name"], values["category"], values["postcode"], values["when_text"], values["details"],
+         values["contact"] or None, stamp()])
+    return cursor.lastrowid
+
+
 def get(db: sqlite_utils.Database, suggestion_id: int) -> Suggestion | None:
     row = db.execute("select id, kind, asset_id, problem, name, category, postcode, when_text, details, contact, "
                      "created_at, status, reason, handled_by, trader_id from suggestions where id = ?", [suggestion_id]).fetchone()
@@ -97,7 +116,10 @@ def open_suggestions(db: sqlite_utils.Database) -> list[Suggestion]:
 
 def close(db: sqlite_utils.Database, user: User, suggestion_id: int, status: str, reason: str = "",
           merged_into: str | None = None) -> None:
-    """Accept, reject or merge a suggestion; the resident's contact details are deleted with it."""
+    """Accept, reject or merge a suggestion; the resident's contact details and any captured photo go with it."""
+    # Imported here: captures makes its drafts through this module.
+    from app.walks.captures import delete_photos, release_photos
+
     if status not in ("accepted", "rejected", "merged"):
         raise SuggestionError("status", "unknown")
     if status == "rejected" and not reason.strip():
@@ -107,10 +129,19 @@ def close(db: sqlite_utils.Database, user: User, suggestion_id: int, status: str
                    "contact = null where id = ? and status = 'open'",
                    [status, reason.strip() or None, user.name, stamp(),
                     merged_into, suggestion_id])
+        photos = release_photos(db, suggestion_id)
+    # Files go only once the database says the draft is closed; a rolled-back close keeps its photo.
+    delete_photos(db, photos)
 
 
 def as_asset_values(suggestion: Suggestion) -> dict[str, str]:
     """Start an asset form from a suggestion (the connector checks and completes it)."""
+    if suggestion.kind == CAPTURE:
+        return {"name": suggestion.name, "category": suggestion.category, "postcode": suggestion.postcode,
+                "description": suggestion.details, "schedule": suggestion.when_text,
+                "contact_phone": suggestion.contact or "",
+                "source": f"Poster or flyer seen by a connector on foot (suggestion {suggestion.id})",
+                "source_date": suggestion.created_at[:10]}
     return {"name": suggestion.name, "category": suggestion.category, "postcode": suggestion.postcode,
             "description": suggestion.details, "source": f"Suggested by a resident (suggestion {suggestion.id})",
             "source_date": suggestion.created_at[:10]}

@@ -30,9 +30,11 @@ from app.assets.record import CATEGORIES, STATUSES, CsvFileError
 from app.assets.schedule import ScheduleError, assumed_weeks, parse_schedule
 from app.cache import LRUCache
 from app.views.auth import admin_required, sign_in_required, workspace_target
+from app.walks import captures
 from app.walks.coverage import ward_coverage
 from app.web.db import get_write_db
 from app.web.filters import local_now
+from app.web.wording import file_size
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
@@ -122,9 +124,10 @@ def _edit(asset_id: str | None):
     from_suggestion = _suggestion_from(request.values.get("suggestion"))
     note = ""
     if from_suggestion and request.method == "GET":
-        if from_suggestion.kind == "new" and not current:
+        if from_suggestion.kind in ("new", suggestions.CAPTURE) and not current:
             values = suggestions.as_asset_values(from_suggestion)
-        note = f"From resident suggestion {from_suggestion.id}"
+        note = (f"From a poster captured on foot (suggestion {from_suggestion.id})"
+                if from_suggestion.kind == suggestions.CAPTURE else f"From resident suggestion {from_suggestion.id}")
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in request.form
                   if k not in ("csrf_token", "version", "note", "suggestion")}
@@ -168,8 +171,10 @@ def suggestion_queue():
     db = get_write_db()
     names = dict(db.execute("select id, name from assets").fetchall())
     trader_names = dict(db.execute("select id, name from traders").fetchall())
-    return render_template("workspace/suggestions.html", items=suggestions.open_suggestions(db), names=names,
-                           trader_names=trader_names, done=request.args.get("done"))
+    items = suggestions.open_suggestions(db)
+    photos = captures.for_suggestions(db, [i.id for i in items if i.kind == suggestions.CAPTURE])
+    return render_template("workspace/suggestions.html", items=items, names=names,
+                           trader_names=trader_names, done=request.args.get("done"), captures=photos)
 
 
 @bp.post("/suggestions/<int:suggestion_id>")
@@ -184,7 +189,7 @@ def handle_suggestion(suggestion_id: int):
         if item.trader_id:  # acted on (a call, a suspension) on the trader's own page, then marked dealt with
             suggestions.close(db, g.user, item.id, "accepted")
             return redirect(url_for("workspace.suggestion_queue", done=item.id))
-        if item.kind == "new":
+        if item.kind in ("new", suggestions.CAPTURE):
             return redirect(url_for("workspace.new_asset", suggestion=item.id))
         return redirect(url_for("workspace.edit_asset", asset_id=item.asset_id, suggestion=item.id))
     try:
@@ -290,12 +295,7 @@ def _discard(token: str) -> None:
         (_uploads() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
-@bp.app_template_filter("file_size")
-def file_size(size: int) -> str:
-    """Say a number of bytes the way people read it: 20 KB, 5 MB."""
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} KB"
-    return f"{round(size / 1024 / 1024, 1):g} MB"
+bp.add_app_template_filter(file_size, "file_size")
 
 
 @bp.app_errorhandler(413)

@@ -12,6 +12,13 @@ from app.assets.record import CATEGORIES
 from app.assets.schedule import Occurrence, Session, monthday_text
 
 
+def file_size(size: int) -> str:
+    """Say a number of bytes the way people read it: 20 KB, 5 MB."""
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{round(size / 1024 / 1024, 1):g} MB"
+
+
 def category_name(slug: str) -> str:
     """Return a category's name in the reader's language."""
     return gettext(CATEGORIES[slug]) if slug in CATEGORIES else slug
