@@ -166,3 +166,18 @@ def run_axe(page) -> list[dict]:
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})""")
     return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in result["violations"]]
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def signed_in_phone(browser, base, **options):
+    """Open a 390 px phone context signed in to the workspace as Asha; return (context, page)."""
+    context = browser.new_context(viewport=PHONE, **options)
+    page = context.new_page()
+    page.goto(base + "/workspace/sign-in")
+    page.get_by_label("Name").fill("Asha")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("h1:has-text('Needs attention')")
+    return context, page

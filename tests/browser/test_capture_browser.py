@@ -7,9 +7,8 @@ from posters import GUJARATI_LINE, encoded, font_file, poster
 
 from app.accounts import add_user
 
-from .conftest import SCREENSHOTS, live_copy, run_axe, serve_app
+from .conftest import PHONE, SCREENSHOTS, live_copy, run_axe, serve_app, signed_in_phone
 
-PHONE = {"width": 390, "height": 844}
 LIMIT = 1024 * 1024
 
 
@@ -23,15 +22,6 @@ def capture_server(site_db, tmp_path_factory):
     server.shutdown()
 
 
-def signed_in_phone(browser, base, **options):
-    context = browser.new_context(viewport=PHONE, **options)
-    page = context.new_page()
-    page.goto(base + "/workspace/sign-in")
-    page.get_by_label("Name").fill("Asha")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("h1:has-text('Needs attention')")
-    return context, page
 
 
 def no_sideways_scroll(page) -> bool:

@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .conftest import SCREENSHOTS, run_axe, wait_for_map
+from .conftest import PHONE, SCREENSHOTS, run_axe, wait_for_map
 
-PHONE = {"width": 390, "height": 844}
 SEARCH = "/map?postcode=LE4+6JD&radius=1000"
 
 

@@ -10,9 +10,8 @@ from app.accounts import User, add_user
 from app.assets.edits import form_values, history, save_asset, workspace_asset
 from app.walks.walk import load_walk, save_walk
 
-from .conftest import SCREENSHOTS, live_copy, run_axe, serve_app
+from .conftest import PHONE, SCREENSHOTS, live_copy, run_axe, serve_app, signed_in_phone
 
-PHONE = {"width": 390, "height": 844}
 STOPS = ["belgrave-library", "brandon-street-surgery-le4-6aw", "dr-gandecha-and-partner-le4-6aw",
          "test-thursday-lunch"]
 
@@ -39,15 +38,6 @@ def eventually(check, seconds=10.0) -> bool:
     return True
 
 
-def signed_in_phone(browser, base, **options):
-    context = browser.new_context(viewport=PHONE, **options)
-    page = context.new_page()
-    page.goto(base + "/workspace/sign-in")
-    page.get_by_label("Name").fill("Asha")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("h1:has-text('Needs attention')")
-    return context, page
 
 
 def test_outcomes_made_offline_are_kept_then_synced_into_history(browser, walk_server, area):
