@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 
 class LRUCache:
-    """Keep the most recently used `size` entries; safe under waitress's threads."""
+    """Keep the most recently used `size` entries; safe under the server's threads."""
 
     def __init__(self, size: int):
         self.size = size

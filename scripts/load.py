@@ -2,7 +2,7 @@
 """Load-test `assetmap serve` on 127.0.0.1: simulated residents for a fixed time, then stop.
 
 Builds a database of N listings at real live Leicester postcodes (as bench_search.py does),
-starts `assetmap serve` (waitress) on a free local port, and runs --users residents at once,
+starts `assetmap serve` (gunicorn, a worker per CPU) on a free local port, and runs --users residents at once,
 each asking, one after another with no pause, for a mix of home-page searches, map data,
 listing pages and the API, for --seconds. Prints requests per second, p50/p95/p99 and errors;
 stops the server it started. Exits 1 if any request failed or p95 is over --p95-ms. With
@@ -114,8 +114,8 @@ def run_load(checkout: Path, out: Path, csv_path: Path, live: list[str], listing
     subprocess.run(cli + ["build", "--assets", str(csv_path)], cwd=checkout, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     port = free_port()
-    # The server's log goes to a file: a pipe nobody reads fills up under load (waitress logs its
-    # queue depth) and then stalls every request thread writing to it.
+    # The server's log goes to a file: a pipe nobody reads fills up under load and then stalls
+    # every request thread writing to it.
     server_log = open(out / "server.log", "wb")
     server = subprocess.Popen(cli + ["serve", "--host", HOST, "--port", str(port)], cwd=checkout, env=env,
                               stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -176,7 +176,7 @@ def main(listings, users, seconds, p95_ms, baseline_checkout):
     write_assets(csv_path, listings, live)
     click.echo(f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     click.echo(f"{listings:,} listings; {users} residents for {seconds} s each against assetmap serve "
-               f"(waitress, 8 threads) on {HOST}; logs in {out}")
+               f"(a worker process per CPU) on {HOST}; logs in {out}")
     if baseline_checkout:
         report(f"baseline ({baseline_checkout})",
                *run_load(Path(baseline_checkout).resolve(), out / "baseline", csv_path, live, listings, users, seconds))

@@ -114,11 +114,11 @@ def test_users_add_works_on_a_fresh_install(tmp_path, other_area, monkeypatch):
 
 
 def test_serve_uses_the_area_given_with_area(tmp_path, other_area, monkeypatch):
-    import waitress
+    from app.web import server
 
     served = {}
     monkeypatch.setenv("ASSETMAP_INSTANCE", str(tmp_path / "instance"))
-    monkeypatch.setattr(waitress, "serve", lambda app, **kwargs: served.update(app=app))
+    monkeypatch.setattr(server, "serve", lambda app, **kwargs: served.update(app=app))
     result = run("--area", str(other_area), "serve")
     assert result.exit_code == 0, result.output
     assert served["app"].config["AREA"].name == "Testshire"
@@ -147,10 +147,10 @@ def test_another_area_shows_its_own_example_and_story_and_nothing_of_leicester(t
 
 
 def test_serve_rebuild_refuses_to_wipe_a_live_database(live_db, tmp_path, monkeypatch):
-    import waitress
+    from app.web import server
 
     served = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kwargs: served.append(kwargs))
+    monkeypatch.setattr(server, "serve", lambda app, **kwargs: served.append(kwargs))
     monkeypatch.setenv("ASSETMAP_DATABASE", str(live_db))
     monkeypatch.setenv("ASSETMAP_INSTANCE", str(tmp_path / "instance"))
     result = CliRunner().invoke(cli, ["serve", "--rebuild"])
@@ -180,3 +180,38 @@ def test_traders_and_suggestions_alone_make_a_database_live(built_db, tmp_path):
         result = CliRunner().invoke(cli, ["build", "--db", str(db_path)])
         assert result.exit_code == 2 and "would wipe" in result.output, table
         assert sqlite_utils.Database(db_path)[table].count == 1
+
+
+def test_serve_answers_over_http_from_a_worker_process_per_cpu_asked_for(tmp_path, other_area):
+    """The real server, not a stand-in: started as a resident's computer would, asked over HTTP, stopped."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "ASSETMAP_INSTANCE": str(tmp_path / "instance")}
+    server = subprocess.Popen([sys.executable, "-c", "from app.cli import cli; cli()", "--area", str(other_area),
+                               "serve", "--port", str(port), "--workers", "2"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, page = time.monotonic() + 60, None
+        while page is None and time.monotonic() < deadline:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/?q=lunch", timeout=5).read().decode()
+            except OSError:
+                time.sleep(0.2)
+        assert page is not None and "Test lunch club" in page
+        children = [p for p in os.listdir("/proc") if p.isdigit()
+                    and open(f"/proc/{p}/stat").read().split(") ")[1].split()[1] == str(server.pid)]
+        assert len(children) == 2  # two worker processes under the one server
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        output = server.communicate(timeout=30)[0].decode()
+    assert "with 2 worker processes" in output
+    assert server.returncode == 0, output

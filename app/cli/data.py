@@ -121,11 +121,13 @@ def wards(db_path):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Worker processes (default: one per CPU). Each answers several requests at once.")
 @click.option("--rebuild", is_flag=True, help="Rebuild the database from the CSV before serving.")
 @click.option("--fresh", is_flag=True,
               help="With --rebuild: replace a live database that has accounts or edits (a copy is kept first).")
 @click.pass_context
-def serve(ctx, host, port, rebuild, fresh):
+def serve(ctx, host, port, workers, rebuild, fresh):
     """Serve the site, building the database from the bundled data first if there is none.
 
     --rebuild refuses, as `build` does, to replace a live database unless --fresh.
@@ -144,10 +146,11 @@ def serve(ctx, host, port, rebuild, fresh):
             raise click.ClickException(str(exc)) from None
         for line in report.lines():
             click.echo(line)
-    click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    from waitress import serve as serve_wsgi
+    from app.web import server
 
-    serve_wsgi(app, host=host, port=port, threads=8)
+    workers = workers or server.default_workers()
+    click.echo(f"Serving on http://{host}:{port}/ with {workers} worker processes (Ctrl+C to stop)")
+    server.serve(app, host=host, port=port, workers=workers)
 
 
 @cli.command()
