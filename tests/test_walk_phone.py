@@ -210,6 +210,23 @@ def test_sync_answers_each_queued_outcome_and_needs_a_token(client, db, area, wa
     assert bad.status_code == 400 and "not a list" in bad.get_json()["error"]
 
 
+def test_an_outcome_kept_on_a_shared_phone_is_never_sent_in_another_connectors_name(client, db, walk_id):
+    sign_in(client, "Ben", "another long password")
+    data = json.loads(client.get(f"/workspace/walks/{walk_id}.json").get_data(as_text=True))
+    version = data["stops"][0]["version"]
+    items = [{"id": "asha-1", "seq": 1, "outcome": "verified", "based_on": version, "by": "Asha"},
+             {"id": "ben-1", "seq": 2, "outcome": "verified", "based_on": data["stops"][1]["version"], "by": "Ben"}]
+    response = client.post(f"/workspace/walks/{walk_id}/sync",
+                           data={"csrf_token": data["csrf_token"], "items": json.dumps(items)}, headers={"Origin": ORIGIN})
+    answers = {a["id"]: a for a in response.get_json()["results"]}
+    assert answers["asha-1"]["status"] == "someone_else"
+    assert "Asha made this on this phone" in answers["asha-1"]["message"]
+    assert answers["ben-1"]["status"] == "saved"
+    stops = load_walk(db, walk_id).stops
+    assert (stops[0].outcome, stops[1].outcome, stops[1].outcome_by) == (None, "verified", "Ben")
+    assert not walk_notes(db, STOPS[0], walk_id)  # nothing in Asha's listing history in Ben's name
+
+
 def test_a_walk_can_be_finished_by_hand(client, db, walk_id):
     sign_in(client)
     response = post(client, f"/workspace/walks/{walk_id}/finish", {}, page=f"/workspace/walks/{walk_id}/go")

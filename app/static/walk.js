@@ -82,8 +82,9 @@
       if (!button || button.name !== "outcome") return;
       var seq = form.closest("section").dataset.seq;
       var fields = new FormData(form);
+      // Who made it travels with it: a phone shared by connectors never sends one's outcome in another's name.
       var item = {id: newId(), seq: Number(seq), outcome: button.value, based_on: fields.get("based_on"),
-                  note: fields.get("note") || "", made_at: new Date().toISOString()};
+                  note: fields.get("note") || "", made_at: new Date().toISOString(), by: root.dataset.user};
       if (button.value === "changed") {
         ["schedule", "contact_phone", "contact_email"].forEach(function (k) { item[k] = fields.get(k) || ""; });
       }
@@ -181,17 +182,18 @@
       if (!response.ok) throw new Error("refused");
       return response.json();
     }).then(function (reply) {
-      var sent = {}, problems = 0;
+      var sent = {}, problems = 0, others = [];
       reply.results.forEach(function (answer) {
         var item = items.filter(function (i) { return i.id === answer.id; })[0];
         if (!item) return;
+        if (answer.status === "someone_else") { others.push(answer.message); return; }  // kept for its maker
         sent[item.id] = true;
         if (answer.status !== "saved" && answer.status !== "already") problems += 1;
         answered(item, answer);
       });
       var left = queued().filter(function (i) { return !sent[i.id]; });
       keep(left);
-      say(left.length ? waiting(left) : problems
+      say(others.length ? others[0] : left.length ? waiting(left) : problems
         ? "Sent. " + problems + (problems === 1 ? " stop was" : " stops were") + " not saved: see “Not saved” below."
         : "All outcomes sent and saved.");
       remember();

@@ -23,6 +23,15 @@ MAX_ITEMS = 200
 STATUS_CODES = {"saved": 200, "already": 200, "conflict": 409, "gone": 410, "invalid": 400}
 
 
+def _made_by_someone_else(item: dict) -> dict | None:
+    """On a phone shared by connectors, outcomes kept by one are never sent in another's name."""
+    by = str(item.get("by") or "")
+    if not by or by == g.user.name:
+        return None
+    return {"status": "someone_else", "version": None, "conflict": None,
+            "message": f"{by} made this on this phone. It is kept here until {by} signs in and opens this walk."}
+
+
 def _no_walk():
     return render_template("workspace/message.html", title="No such walk",
                            message="There is no walk at this address. It may have been mistyped or removed: "
@@ -113,8 +122,10 @@ def sync(walk_id: str):
         return jsonify({"error": f"The phone sent something that is not a list of up to {MAX_ITEMS} outcomes."}), 400
     results = []
     for item in items:
-        result = _record(walk_id, item)
-        answer = result.as_json() if result else {"status": "invalid", "message": "This outcome names no stop."}
+        answer = _made_by_someone_else(item)
+        if answer is None:
+            result = _record(walk_id, item)
+            answer = result.as_json() if result else {"status": "invalid", "message": "This outcome names no stop."}
         results.append({"id": str(item.get("id", "")), "seq": item.get("seq"), **answer})
     return jsonify({"results": results, "walk_status": load_walk(get_write_db(), walk_id).status})
 

@@ -20,6 +20,7 @@ STOPS = ["belgrave-library", "brandon-street-surgery-le4-6aw", "dr-gandecha-and-
 def walk_server(site_db, tmp_path_factory):
     db_path, db = live_copy(site_db, tmp_path_factory.mktemp("walk"))
     add_user(db, "Asha", "correct horse battery", "connector")
+    add_user(db, "Ben", "another long password", "connector")
     walk_id = save_walk(db, User(1, "Asha", "connector"), ward_code="E05010461", title="Belgrave, Thursday",
                         asset_ids=STOPS, budget_minutes=90)
     db.conn.close()
@@ -170,12 +171,22 @@ def test_outcomes_kept_while_signed_out_are_sent_after_signing_in_again(browser,
     status.filter(has_text="You have been signed out").wait_for()
     assert "1 outcome is kept on this phone" in status.inner_text()
     assert load_walk(db, walk_id).stops[0].outcome is None
-    other.goto(base + "/workspace/sign-in")
-    other.get_by_label("Name").fill("Asha")
-    other.get_by_label("Password").fill("correct horse battery")
-    other.get_by_role("button", name="Sign in").click()
+
+    def sign_in_as(name, password):
+        other.goto(base + "/workspace/sign-in")
+        other.get_by_label("Name").fill(name)
+        other.get_by_label("Password").fill(password)
+        other.get_by_role("button", name="Sign in").click()
+
+    # Ben borrows the phone: Asha's outcome is not sent in his name; it waits for her.
+    sign_in_as("Ben", "another long password")
+    page.goto(f"{base}/workspace/walks/{walk_id}/go")
+    status.filter(has_text="Asha made this on this phone").wait_for()
+    assert load_walk(db, walk_id).stops[0].outcome is None
+    other.get_by_role("button", name="Sign out").click()
+    sign_in_as("Asha", "correct horse battery")
     page.goto(f"{base}/workspace/walks/{walk_id}/go")
     status.filter(has_text="All outcomes sent and saved.").wait_for()
-    assert load_walk(db, walk_id).stops[0].outcome == "not_found"
+    assert (load_walk(db, walk_id).stops[0].outcome, load_walk(db, walk_id).stops[0].outcome_by) == ("not_found", "Asha")
     db.conn.close()
     context.close()
