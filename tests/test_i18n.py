@@ -51,3 +51,14 @@ def test_a_request_s_language_is_remembered_but_force_locale_still_switches_it(a
         assert gettext("Cost") == "ખર્ચ"
     with app.test_request_context("/"):
         assert gettext("Cost") == "Cost"  # the next request starts afresh
+
+
+def test_an_expired_form_is_explained_on_a_page_of_the_site_in_the_reader_s_language(client):
+    response = client.post("/suggest?lang=gu", data={"name": "Chair yoga"}, headers={"Origin": "http://localhost"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "આ ફોર્મની મુદત પૂરી થઈ ગઈ છે" in html and "This form has expired" not in html
+    assert 'lang="gu"' in html and "<h1>આ ફોર્મ મોકલી શકાયું નહીં.</h1>" in html
+    english = client.post("/suggest", data={"name": "Chair yoga"}, headers={"Origin": "http://localhost"})
+    assert "This form has expired or did not come from this site" in english.get_data(as_text=True)
+    assert "<h1>This form could not be sent.</h1>" in english.get_data(as_text=True)

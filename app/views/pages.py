@@ -312,6 +312,15 @@ def about():
     return render_template("pages/about.html")
 
 
+@bp.app_errorhandler(400)
+def bad_request(error):
+    """A form that cannot be taken (most often an expired one), said in the reader's language on a page of the site."""
+    message = getattr(error, "description", "") or gettext("This form could not be sent.")
+    if request.path.startswith("/api/"):
+        return {"error": message}, 400
+    return render_template("pages/error.html", title=gettext("This form could not be sent."), message=message), 400
+
+
 @bp.app_errorhandler(404)
 def not_found(error):
     if request.path.startswith("/api/"):

@@ -21,6 +21,7 @@ from flask import Flask, abort, current_app, request, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.store.connection import transaction
+from app.web.i18n import gettext
 
 MAX_AGE_S = 4 * 60 * 60
 
@@ -81,8 +82,8 @@ def check() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if not _same_origin() or read(request.form.get("csrf_token")) is None:
-        abort(400, description="This form has expired or did not come from this site. Please go back, "
-                               "reload the page and try again.")
+        abort(400, description=gettext("This form has expired or did not come from this site. Please go back, "
+                                       "reload the page and try again."))
 
 
 def init_app(app: Flask) -> None:
