@@ -277,3 +277,39 @@ def test_spreadsheet_words_are_imported_with_a_warning(tmp_path, area):
     assert dict(db.execute("select name, category from assets").fetchall()) == {
         "Sunday lunch": "group_activity", "Shree temple": "faith_centre"}
     assert any("'Lunch club' is read as group_activity" in line for line in report.lines())
+
+
+def test_a_build_keeps_private_addresses_private(tmp_path, area):
+    """A spreadsheet exported from the workspace marks homes private; building from it must keep them hidden."""
+    from app import create_app
+
+    base = {"category": "group_activity", "source": "test", "source_date": "2026-11-01"}
+    rows = [
+        {**base, "name": "Knit and natter at Mrs Patel's", "address": "12 Example Road", "postcode": "LE4 6AW",
+         "private_address": "yes"},
+        {**base, "name": "Chair yoga at home", "address": "3 Sample Street", "postcode": "LE4 5AD",
+         "private_address": "maybe"},
+        {**base, "name": "Belgrave coffee morning", "address": "Belgrave Neighbourhood Centre", "postcode": "LE4 5PG",
+         "private_address": "no"},
+    ]
+    db_path = tmp_path / "a.db"
+    report = build(area, db_path, write_csv(tmp_path / "assets.csv", rows), today=TODAY)
+    assert report.imported == 3 and report.rejected == 0
+    [unclear] = [p for p in report.problems if p.column == "private_address"]
+    assert unclear.severity == "warning" and "'maybe' is not yes or no" in unclear.message
+    db = sqlite_utils.Database(db_path)
+    stored = {r["name"]: r for r in db.query("select id, name, private_address, extra from assets")}
+    assert [stored[r["name"]]["private_address"] for r in rows] == [1, 1, 0]
+    assert all("private_address" not in r["extra"] for r in stored.values())
+    # Ids are in every link: a home's id names its ward, never its postcode.
+    assert stored[rows[0]["name"]]["id"] == "knit-and-natter-at-mrs-patels-belgrave"
+    assert "le4" not in stored[rows[1]["name"]]["id"]
+    assert stored[rows[2]["name"]]["id"].endswith("le4-5pg")
+
+    client = create_app({"TESTING": True, "DATABASE": str(db_path)}).test_client()
+    page = client.get(f"/assets/{stored[rows[0]['name']]['id']}").get_data(as_text=True)
+    assert "Knit and natter" in page and "12 Example Road" not in page and "LE4 6AW" not in page
+    found = client.get("/api/assets?near=LE4+6AW&radius=2000").get_json()
+    text = json.dumps(found)
+    assert "12 Example Road" not in text and "3 Sample Street" not in text and "LE4 6AW" not in text
+    assert "Belgrave Neighbourhood Centre" in text

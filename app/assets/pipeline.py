@@ -125,7 +125,8 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
     _check_ids(records, problems_by_row)
     _geocode(records, problems_by_row, directory, area)
     _place(records, problems_by_row, wards, area)
-    _flag_duplicates(records, problems_by_row)
+    ward_names = dict(zip(wards["ward_code"], wards["ward_name"]))
+    _flag_duplicates(records, problems_by_row, ward_names)
 
     rejected_rows, kept = [], []
     for index, record in enumerate(records):
@@ -140,8 +141,8 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
     report.rejected = len(rejected_rows)
     report.imported = len(kept)
 
-    ward_names = dict(zip(wards["ward_code"], wards["ward_name"]))
     assets = [asset_row(records[i], problems_by_row[i], ward_names) for i in kept]
+    private_ids = [records[i]["id"] for i in kept if records[i].get("private")]
     column = {name: i for i, name in enumerate(store.ASSET_COLUMNS)}
     report.by_category = dict(Counter(a[column["category"]] for a in assets))
     report.by_precision = dict(Counter(a[column["location_precision"]] for a in assets))
@@ -159,7 +160,7 @@ def _build(area, db_path, assets_csv, wards_dir, rejects_path, today, directory)
     problem_rows = [{"build_id": 1, "row": p.row, "column": p.column, "severity": p.severity,
                      "message": p.message} for p in report.problems]
     store.write_database(db_path, assets, _ward_rows(wards, area), build_row, problem_rows,
-                         _postcode_rows(area, wards))
+                         _postcode_rows(area, wards), private_ids)
 
     if rejected_rows:
         _write_rejects(rejects_path, asset_file, rejected_rows, problems_by_row)
@@ -221,6 +222,7 @@ def _validate(asset_file: AssetFile, today: date, synonyms: tuple[tuple[str, str
         record["row"] = raw.row
         record["extra"] = asset_file.extra_values(raw) if asset_file.extras else {}
         problems = checked.problems
+        _read_private(record, problems)
         if len(raw.cells) > width:
             problems.append(Problem(raw.row, None, f"has {len(raw.cells)} cells but the header has "
                                                    f"{width} columns; check for a stray comma"))
@@ -231,6 +233,21 @@ def _validate(asset_file: AssetFile, today: date, synonyms: tuple[tuple[str, str
 
 def _rejected(problems: list[Problem]) -> bool:
     return bool(problems) and any(p.severity == "error" for p in problems)
+
+
+PRIVATE_COLUMN = "private_address"  # written by the workspace's export; read back by a build or an import
+FALSE_WORDS = frozenset({"", "0", "off", "false", "no", "n"})
+
+
+def _read_private(record: dict, problems: list[Problem]) -> None:
+    """Keep a row's "private address" mark (someone's home): its address, postcode and pin are never shown."""
+    value = record["extra"].pop(PRIVATE_COLUMN, None)
+    record["private"] = truthy(value)
+    if value is not None and not record["private"] and value.strip().lower() not in FALSE_WORDS:
+        # Unclear is read as private: showing a home address by mistake cannot be taken back.
+        record["private"] = True
+        problems.append(Problem(record["row"], PRIVATE_COLUMN, f"'{value}' is not yes or no; "
+                                "the address is kept private (write 'no' to show it)", "warning"))
 
 
 def _check_ids(records, problems_by_row) -> None:
@@ -374,8 +391,11 @@ def _place(records, problems_by_row, wards, area: Area) -> None:
                                     f"using {actual}", "warning"))
 
 
-def _flag_duplicates(records, problems_by_row) -> None:
-    """Give rows without an id a stable one; flag rows that repeat another's name and place."""
+def _flag_duplicates(records, problems_by_row, ward_names: dict) -> None:
+    """Give rows without an id a stable one; flag rows that repeat another's name and place.
+
+    A private listing's id is made from its name and ward: the id is in every link.
+    """
     taken = {r["id"] for r in records if r["id"]}
     seen_place: dict[tuple, int] = {}
     for record, problems in zip(records, problems_by_row):
@@ -390,7 +410,8 @@ def _flag_duplicates(records, problems_by_row) -> None:
         else:
             seen_place[key] = record["row"]
         if not record["id"]:
-            record["id"] = unused_id(generated_id(record["name"], place), taken)
+            shown_place = ward_names.get(record.get("ward_code"), "") if record.get("private") else place
+            record["id"] = unused_id(generated_id(record["name"], shown_place), taken)
             taken.add(record["id"])
 
 

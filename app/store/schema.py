@@ -57,12 +57,13 @@ def _remove_stale_builds(db_path: Path) -> None:
 
 
 def write_database(db_path: str | Path, assets: list[tuple], wards: list[dict], build: dict,
-                   problems: list[dict], postcodes: list[tuple] = ()) -> Path:
+                   problems: list[dict], postcodes: list[tuple] = (), private_ids: list[str] = ()) -> Path:
     """Write a complete database to a temporary file, then swap it into place.
 
     `assets` are tuples in ASSET_COLUMNS order and `postcodes` in POSTCODE_COLUMNS order (the
     bulk of the data, so no dicts). The postcodes of the area let the web process find a
-    resident's postcode without loading the whole directory.
+    resident's postcode without loading the whole directory. `private_ids` are the listings
+    whose address is someone's home (shown by ward only).
     If anything fails (or the process is killed) before the swap, the database already at
     db_path is left exactly as it was.
     """
@@ -102,6 +103,8 @@ def write_database(db_path: str | Path, assets: list[tuple], wards: list[dict], 
         # The live tables (accounts, history, traders, suggestions) come from the same numbered
         # steps that upgrade an existing database, so a new one is at the latest version.
         migrations.migrate_connection(conn)
+        with conn:
+            conn.executemany("update assets set private_address = 1 where id = ?", [(i,) for i in private_ids])
         conn.execute("PRAGMA journal_mode = WAL")
     except BaseException:
         conn.close()
