@@ -235,6 +235,7 @@ def test_existing_private_listings_are_renamed_when_the_app_starts(live_db):
     assert db.execute("select count(*) from changes where action = 'rename'").fetchone()[0] == 1
     db.conn.close()
     assert client.get(f"/assets/{old_id}").status_code == 404
+    assert client.get(f"/api/assets/{old_id}").status_code == 404  # an old id naming a postcode leads nowhere
     assert "le3-9ed" not in client.get("/api/assets.geojson").get_data(as_text=True)
 
 
@@ -251,6 +252,13 @@ def test_a_renamed_public_listing_redirects_from_its_old_id(live_db):
     assert response.status_code == 301
     assert response.headers["Location"].endswith("/assets/belgrave-neighbourhood-library?lang=gu")
     assert client.get("/assets/belgrave-neighbourhood-library").status_code == 200
+    # Programs that kept the old id in the API are sent on too, and a private listing's old id never is.
+    api = client.get("/api/assets/belgrave-library")
+    assert api.status_code == 301 and api.headers["Location"].endswith("/api/assets/belgrave-neighbourhood-library")
+    assert client.get(api.headers["Location"]).get_json()["name"] == "Belgrave Library"
+    shape = client.get("/api/assets/belgrave-library.geojson")
+    assert shape.status_code == 301 and shape.headers["Location"].endswith("/api/assets/belgrave-neighbourhood-library.geojson")
+    assert client.get("/api/assets/no-such-listing").status_code == 404
 
 
 def test_print_this_list_prints_every_result_of_a_long_list(client, built_db, area):

@@ -5,10 +5,10 @@ from functools import lru_cache
 
 import numpy as np
 import orjson
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import get_locale
 
-from app.assets.search import get_asset, hydrate, list_wards, result_for, search
+from app.assets.search import get_asset, hydrate, list_wards, redirect_for, result_for, search
 from app.cache import LRUCache
 from app.formats.clusters import ViewError, group, parse_view
 from app.formats.geojson import pin_features, points_geojson, wards_geojson
@@ -164,12 +164,20 @@ def _view_geojson(found, view) -> dict:
     return data
 
 
+def _renamed_or_404(endpoint: str, asset_id: str):
+    """Send a client holding a renamed listing's old id to its new address (as its page does), or 404."""
+    new_id = redirect_for(get_db(), asset_id)
+    if new_id is None:
+        abort(404, description=f"no asset with id '{asset_id}'")
+    return redirect(url_for(endpoint, asset_id=new_id, **request.args), 301)
+
+
 @bp.get("/assets/<asset_id>.geojson")
 def asset_geojson(asset_id: str):
     """One asset as GeoJSON, for its page's small map."""
     asset = get_asset(get_db(), asset_id)
     if asset is None:
-        abort(404, description=f"no asset with id '{asset_id}'")
+        return _renamed_or_404("api.asset_geojson", asset_id)
     result = result_for(asset, local_now())
     response = jsonify(_with_words(points_geojson([result], include_unplaced=True), [result]))
     response.mimetype = "application/geo+json"
@@ -181,7 +189,7 @@ def asset(asset_id: str):
     """One asset by id."""
     found = get_asset(get_db(), asset_id)
     if found is None:
-        abort(404, description=f"no asset with id '{asset_id}'")
+        return _renamed_or_404("api.asset", asset_id)
     return jsonify(found)
 
 
