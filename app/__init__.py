@@ -89,6 +89,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     from app.views import captures
 
     app.register_blueprint(captures.bp)
+    from app.views import calendars
+
+    app.register_blueprint(calendars.bp)
     app.add_template_filter(slugify, "ward_slug")
     from app.traders.directory import SCHEMES
 

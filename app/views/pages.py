@@ -289,7 +289,8 @@ def ward(slug: str):
                                    "wards", found_ward["ward_code"]), element_id="ward_map")
     legend = [(slug_, *CATEGORY_MARKS[slug_], len(by_category[slug_])) for slug_ in CATEGORIES if slug_ in by_category]
     return render_template("pages/ward.html", ward=found_ward, by_category=by_category, by_day=by_day,
-                           total=len(results), map=parts, legend=legend, today=now.date())
+                           total=len(results), map=parts, legend=legend, today=now.date(),
+                           has_times=any(r.sessions for r in results))
 
 
 @bp.get("/list")
