@@ -33,6 +33,9 @@ class Area:
     category_synonyms: tuple[tuple[str, str], ...] = ()
     # A community connector per ward, as (ward name, contact text): empty until a council fills it in
     connectors: tuple[tuple[str, str], ...] = ()
+    # The licence the listings are published under (name, address); empty: not chosen yet, and the
+    # Open data page says so
+    open_data_licence: tuple[str, str] = ("", "")
     source_file: Path | None = field(default=None, compare=False)
 
     def about(self, language: str) -> tuple[str, ...]:
@@ -89,6 +92,8 @@ def load_area(path: str | Path | None = None) -> Area:
             category_synonyms=_category_synonyms(path, raw.get("category_synonyms", {})),
             connectors=tuple((str(ward), str(contact).strip()) for ward, contact in raw.get("connectors", {}).items()
                              if str(contact).strip()),
+            open_data_licence=(str(raw.get("open_data", {}).get("licence", "")).strip(),
+                               str(raw.get("open_data", {}).get("licence_url", "")).strip()),
             source_file=path,
         )
     except KeyError as exc:

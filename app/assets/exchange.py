@@ -67,16 +67,29 @@ def left_out(db: sqlite_utils.Database) -> dict[str, int]:
                            "group by status order by status"))
 
 
-def write_csv(rows: list[dict], path: str | Path) -> Path:
-    """Write rows with the contract columns first, every cell neutralised for spreadsheets."""
+def open_data_rows(db: sqlite_utils.Database) -> list[dict]:
+    """The listings anyone may download: public ones, the contract's columns only, no private address.
+
+    Connectors' own extra columns stay out: they are free text nobody checked for publishing.
+    """
+    return [{c: row[c] for c in COLUMNS} for row in export_rows(db)]
+
+
+def write_csv_rows(rows: list[dict], handle) -> None:
+    """Write rows to an open text file with the contract columns first, every cell neutralised for spreadsheets."""
     header = list(COLUMNS) + [c for c in EXPORT_EXTRA if any(c in r for r in rows)]
     header += sorted({k for r in rows for k in r} - set(header))
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow([neutralise(h) for h in header])  # extra columns' names come from users too
+    for row in rows:
+        writer.writerow([neutralise(row.get(k, "")) for k in header])
+
+
+def write_csv(rows: list[dict], path: str | Path) -> Path:
+    """Write rows to a CSV file (see write_csv_rows), in the encoding spreadsheets open cleanly."""
     path = Path(path)
     with open(path, "w", encoding=SPREADSHEET_ENCODING, newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([neutralise(h) for h in header])  # extra columns' names come from users too
-        for row in rows:
-            writer.writerow([neutralise(row.get(k, "")) for k in header])
+        write_csv_rows(rows, handle)
     return path
 
 

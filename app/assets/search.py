@@ -484,6 +484,17 @@ def get_asset(db: sqlite_utils.Database, asset_id: str) -> dict | None:
     return _public(decode_asset(dict(zip(PUBLIC_COLUMNS, row))), bool(row[-1])) if row else None
 
 
+def is_private(db: sqlite_utils.Database, asset_id: str) -> bool:
+    """Say whether a listing is at someone's home (its address is never shown)."""
+    row = db.execute("select private_address from assets where id = ?", [asset_id]).fetchone()
+    return bool(row and row[0])
+
+
+def public_page_ids(db: sqlite_utils.Database) -> list[str]:
+    """The ids of listings whose pages may be offered to search engines: public, and not at someone's home."""
+    return [r[0] for r in db.execute(f"select id from assets where {PUBLIC_SQL} and private_address = 0 order by id")]
+
+
 def redirect_for(db: sqlite_utils.Database, old_id: str) -> str | None:
     """Return the new id of a renamed public listing, or None (always None for a private one)."""
     row = db.execute(f"select asset_redirects.new_id from asset_redirects join assets on assets.id = asset_redirects.new_id "

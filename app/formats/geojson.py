@@ -51,3 +51,21 @@ def pin_features(pins, when) -> list[dict]:
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                          "properties": properties})
     return features
+
+
+# What a download of the listings carries for each one: its public fields, as on its page.
+LISTING_PROPERTIES = ("id", "name", "category", "description", "address", "postcode", "ward_code", "ward_name",
+                      "location_precision", "schedule", "contact_phone", "contact_email", "website", "cost",
+                      "languages", "accessibility", "audience", "source", "source_date", "last_verified")
+
+
+def listings_geojson(assets, page_url) -> dict:
+    """Return public listings as GeoJSON (lon, lat); a listing with no public point has a null geometry."""
+    features = []
+    for asset in assets:
+        properties = {key: asset.get(key) for key in LISTING_PROPERTIES if asset.get(key) not in (None, "")}
+        properties["url"] = page_url(asset["id"])
+        geometry = ({"type": "Point", "coordinates": [asset["lon"], asset["lat"]]}
+                    if asset.get("lat") is not None else None)
+        features.append({"type": "Feature", "id": asset["id"], "geometry": geometry, "properties": properties})
+    return {"type": "FeatureCollection", "features": features}

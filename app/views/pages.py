@@ -17,6 +17,7 @@ from app.assets.search import (
     hydrate,
     SERVICE_CATEGORIES,
     is_service,
+    is_private,
     is_stale,
     list_wards,
     on_each_day,
@@ -25,6 +26,7 @@ from app.assets.search import (
     search,
 )
 from app.assets.shortlist import entries, parse_ids
+from app.formats.jsonld import listing_jsonld
 from app.web.db import get_db
 from app.web.filters import DAY_CODES, local_now, parse_filters
 from app.web.i18n import DEFAULT_LANGUAGE
@@ -261,8 +263,11 @@ def asset(asset_id: str):
     elif found["ward_code"]:
         parts = build_map(area.map_centre, area.map_zoom, _tiles(),
                           _map_options(None, "wards", found["ward_code"]), element_id="asset_map")
+    structured = listing_jsonld({**found, "private": is_private(db, found["id"])},
+                                url_for("pages.asset", asset_id=found["id"], _external=True, lang=None),
+                                area_name=area.name, zone=area.timezone)
     return render_template("pages/asset.html", asset=found, result=result, map=parts,
-                           stale=is_stale(found, now.date()), today=now.date())
+                           stale=is_stale(found, now.date()), today=now.date(), structured=structured)
 
 
 @bp.get("/wards")
