@@ -120,3 +120,20 @@ def test_the_sitemap_lists_public_pages_only(client):
     assert not any(("knit-at-home" in p or "refuge-group" in p or "/workspace" in p) for p in pages)
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert "Sitemap: http://localhost/sitemap.xml" in robots and "Disallow: /workspace/" in robots
+
+
+def test_the_command_line_writes_the_same_geojson_as_the_open_data_page(client, tmp_path):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+
+    db_path = client.application.config["DATABASE"]
+    out = tmp_path / "listings.geojson"
+    result = CliRunner().invoke(cli, ["export", "--db", db_path, "--format", "geojson", "--out", str(out),
+                                      "--base-url", "http://localhost/"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 4 public listings" in result.output
+    written, served = json.loads(out.read_text()), json.loads(client.get("/open-data/listings.geojson").get_data())
+    assert written["features"] == served["features"] and written["licence"] == served["licence"]
+    refused = CliRunner().invoke(cli, ["export", "--db", db_path, "--format", "geojson", "--include-private"])
+    assert refused.exit_code == 2 and "is the public file" in refused.output

@@ -26,8 +26,10 @@ from app.assets.edits import (
 )
 from app.assets.pipeline import prepare_many
 from app.assets.record import COLUMNS, PUBLIC_SQL, STATUSES, Problem, decode_csv_bytes, parse_asset_csv
+from app.assets.search import Query, hydrate, search
 from app.config import Area
 from app.formats.csv_safe import SPREADSHEET_ENCODING, neutralise
+from app.formats.geojson import listings_geojson
 from app.store.connection import data_version, transaction
 
 EXPORT_EXTRA = ("status", "private_address")
@@ -73,6 +75,24 @@ def open_data_rows(db: sqlite_utils.Database) -> list[dict]:
     Connectors' own extra columns stay out: they are free text nobody checked for publishing.
     """
     return [{c: row[c] for c in COLUMNS} for row in export_rows(db)]
+
+
+def last_updated(db: sqlite_utils.Database) -> str | None:
+    """When the listings last changed: the latest build or edit (UTC, as stored)."""
+    return db.execute("select max(at) from (select built_at as at from builds union all "
+                      "select max(at) from changes)").fetchone()[0]
+
+
+def open_data_geojson(db: sqlite_utils.Database, area: Area, page_url, now) -> dict:
+    """The public listings as GeoJSON with the licence, the credits and when they last changed.
+
+    `page_url(asset_id)` gives each listing's public page.
+    """
+    data = listings_geojson([r.asset for r in hydrate(db, search(db, Query(), now).results)], page_url)
+    data["licence"], data["licence_url"] = area.open_data_licence
+    data["attribution"] = list(area.attribution)
+    data["updated"] = last_updated(db)
+    return data
 
 
 def write_csv_rows(rows: list[dict], handle) -> None:

@@ -10,19 +10,44 @@ from app.cli import _area, _default_db, cli, open_live_db
 
 
 @cli.command()
-@click.option("--out", "out_path", default="data/assets.csv", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="File to write (default: data/assets.csv, or listings.geojson with --format geojson).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.option("--format", "file_format", type=click.Choice(["csv", "geojson"]), default="csv", show_default=True,
+              help="csv: the asset CSV contract (connectors' round trip); geojson: the Open data page's file.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="With --format geojson: the site's address, for each listing's page link.")
 @click.option("--include-private", is_flag=True, help="Keep private addresses (and mark them) in the file.")
 @click.option("--include-hidden", is_flag=True, help="Also write hidden, closed and deleted listings (with their status).")
-def export(out_path, db_path, include_private, include_hidden):
+@click.pass_context
+def export(ctx, out_path, db_path, file_format, base_url, include_private, include_hidden):
     """Write the live database back to the asset CSV format (formulas neutralised for spreadsheets).
 
     Private addresses are left out unless --include-private; hidden, closed and deleted listings
-    are left out unless --include-hidden.
+    are left out unless --include-hidden. --format geojson writes the Open data page's GeoJSON
+    (public listings only: the two flags do not apply).
     """
-    from app.assets.exchange import export_rows, left_out, write_csv
+    from app.assets.exchange import export_rows, left_out, open_data_geojson, write_csv
 
     db = open_live_db(db_path or _default_db())
+    if file_format == "geojson":
+        if include_private or include_hidden:
+            raise click.UsageError("--format geojson is the public file: --include-private and --include-hidden "
+                                   "do not apply (use the CSV for a connectors' copy).")
+        import json
+        from urllib.parse import quote
+
+        from app.clock import local_now
+
+        area = _area(ctx)
+        page = base_url.rstrip("/") + "/assets/"
+        data = open_data_geojson(db, area, lambda asset_id: page + quote(asset_id), local_now(area.timezone))
+        out_path = out_path or "listings.geojson"
+        with open(out_path, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+        click.echo(f"Wrote {len(data['features'])} public listings to {out_path}")
+        return
+    out_path = out_path or "data/assets.csv"
     rows = export_rows(db, include_private=include_private, include_hidden=include_hidden)
     write_csv(rows, out_path)
     click.echo(f"Wrote {len(rows)} assets to {out_path}")

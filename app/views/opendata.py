@@ -5,20 +5,13 @@ import io
 
 from flask import Blueprint, Response, current_app, render_template, url_for
 
-from app.assets.exchange import open_data_rows, write_csv_rows
+from app.assets.exchange import last_updated, open_data_geojson, open_data_rows, write_csv_rows
 from app.assets.record import PUBLIC_SQL
-from app.assets.search import Query, hydrate, public_page_ids, search
-from app.formats.geojson import listings_geojson
+from app.assets.search import public_page_ids
 from app.web.db import get_db
 from app.web.filters import local_now
 
 bp = Blueprint("opendata", __name__)
-
-
-def last_updated(db) -> str | None:
-    """When the listings last changed: the latest build or edit (UTC, as stored)."""
-    return db.execute("select max(at) from (select built_at as at from builds union all "
-                      "select max(at) from changes)").fetchone()[0]
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
@@ -44,14 +37,8 @@ def listings_csv():
 
 @bp.get("/open-data/listings.geojson")
 def listings_geojson_file():
-    db = get_db()
-    area = current_app.config["AREA"]
-    listings = [r.asset for r in hydrate(db, search(db, Query(), local_now()).results)]
-    data = listings_geojson(listings, lambda asset_id: url_for("pages.asset", asset_id=asset_id,
-                                                                          _external=True))
-    data["licence"], data["licence_url"] = area.open_data_licence
-    data["attribution"] = list(area.attribution)
-    data["updated"] = last_updated(db)
+    data = open_data_geojson(get_db(), current_app.config["AREA"],
+                             lambda asset_id: url_for("pages.asset", asset_id=asset_id, _external=True), local_now())
     return _download(current_app.json.dumps(data), "application/geo+json", "listings.geojson")
 
 
