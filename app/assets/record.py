@@ -43,6 +43,8 @@ STATUSES = ("open", "temporarily_closed", "closed", "hidden", "deleted")
 PUBLIC_STATUSES = ("open", "temporarily_closed")
 # The same rule for SQL over the assets table.
 PUBLIC_SQL = f"assets.status in ({', '.join(repr(s) for s in PUBLIC_STATUSES)})"
+# The `source` of listings imported from OpenStreetMap (app/assets/osm.py): the credit its licence asks for.
+OSM_SOURCE = "© OpenStreetMap contributors, ODbL"
 
 COLUMNS = (
     "id", "name", "category", "description", "address", "postcode", "lat", "lon", "ward",

@@ -71,11 +71,16 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
     unless --apply. Listings edited on the web since are left alone unless --overwrite-web-edits.
     Every change goes into the listings' history. Columns the file lacks are left as they are.
     """
+    area = _area(ctx)
+    db = open_live_db(db_path or _default_db())
+    _preview_and_apply(db, area, csv_file, apply_it, overwrite_web_edits, "command line import")
+
+
+def _preview_and_apply(db, area, csv_file, apply_it: bool, overwrite_web_edits: bool, who: str) -> None:
+    """Show what a file would change (new, changed, unchanged, rejected) and write it only if asked."""
     from app.accounts import User
     from app.assets.exchange import ImportRefused, apply_import, plan_import
 
-    area = _area(ctx)
-    db = open_live_db(db_path or _default_db())
     try:
         plan = plan_import(db, area, csv_file)
     except CsvFileError as exc:
@@ -95,11 +100,48 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
         click.echo("Nothing was written. Run again with --apply to write it.")
         return
     try:
-        apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits,
+        apply_import(db, area, User(0, who, "admin"), csv_file, plan.digest, overwrite_web_edits,
                      preview=plan)  # rows unchanged since this preview are not prepared again
     except ImportRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Written; each change is in the listings' history.")
+
+
+@cli.command("import-osm")
+@click.argument("extract", type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
+@click.option("--apply", "apply_it", is_flag=True, help="Write the changes (without it, only show what would change).")
+@click.option("--overwrite-web-edits", is_flag=True, help="Also change listings edited on the web since.")
+@click.pass_context
+def import_osm(ctx, extract, db_path, apply_it, overwrite_web_edits):
+    """Seed the map from an OpenStreetMap extract (.osm.pbf or .osm), through the same preview as a spreadsheet.
+
+    Keeps the named features inside the area's wards whose tags app/assets/osm_tags.csv maps to a
+    category; each listing's id comes from its OSM id, so importing a newer extract updates them.
+    """
+    import tempfile
+
+    import shapely
+
+    from app.assets.edits import wards_frame
+    from app.assets.exchange import write_csv
+    from app.assets.osm import OsmFileError, read_extract
+
+    area = _area(ctx)
+    db = open_live_db(db_path or _default_db())
+    try:
+        found = read_extract(extract, shapely.union_all(wards_frame(db).geometry.values))
+    except OsmFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{len(found.rows)} places in {area.name} to list; {found.outside} outside the area and "
+               f"{found.unnamed} without a name were left out.")
+    for tag, count in sorted(found.left_out.items()):
+        click.echo(f"Left out {count} tagged {tag} (see app/assets/osm_tags.csv for why).")
+    if not found.rows:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        rows_file = write_csv(found.rows, Path(tmp) / "openstreetmap.csv")
+        _preview_and_apply(db, area, rows_file, apply_it, overwrite_web_edits, "OpenStreetMap import")
 
 
 @cli.command()

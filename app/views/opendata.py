@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from app.assets.exchange import last_updated, open_data_geojson, open_data_rows, write_csv_rows
 from app.assets.record import PUBLIC_SQL
 from app.assets.search import public_page_ids
+from app.views.pages import shows_osm_data
 from app.web.db import get_db
 from app.web.filters import local_now
 
@@ -25,7 +26,8 @@ def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
 def index():
     db = get_db()
     count = db.execute(f"select count(*) from assets where {PUBLIC_SQL}").fetchone()[0]
-    return render_template("pages/open_data.html", updated=last_updated(db), count=count)
+    return render_template("pages/open_data.html", updated=last_updated(db), count=count,
+                           osm_credit=shows_osm_data(db))
 
 
 @bp.get("/open-data/listings.csv")

@@ -25,6 +25,7 @@ from app.assets.search import (
     result_for,
     search,
 )
+from app.assets.record import OSM_SOURCE, PUBLIC_SQL
 from app.assets.shortlist import entries, parse_ids
 from app.formats.jsonld import listing_jsonld
 from app.web.db import get_db
@@ -205,6 +206,12 @@ def home():
     )
 
 
+def shows_osm_data(db) -> bool:
+    """Say whether any listing residents can see came from OpenStreetMap (its licence asks for a credit)."""
+    return db.execute(f"select exists(select 1 from assets where source = ? and {PUBLIC_SQL})",
+                      [OSM_SOURCE]).fetchone()[0] == 1
+
+
 def _by_ward(results, names) -> list[dict]:
     """Group ward-level results by ward, keeping their order (nearest ward first)."""
     groups: dict[str, dict] = {}
@@ -315,7 +322,7 @@ def my_list():
 
 @bp.get("/about")
 def about():
-    return render_template("pages/about.html")
+    return render_template("pages/about.html", osm_credit=shows_osm_data(get_db()))
 
 
 @bp.app_errorhandler(400)
