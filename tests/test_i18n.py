@@ -62,3 +62,47 @@ def test_an_expired_form_is_explained_on_a_page_of_the_site_in_the_reader_s_lang
     english = client.post("/suggest", data={"name": "Chair yoga"}, headers={"Origin": "http://localhost"})
     assert "This form has expired or did not come from this site" in english.get_data(as_text=True)
     assert "<h1>This form could not be sent.</h1>" in english.get_data(as_text=True)
+
+
+def test_each_catalogue_keeps_to_its_glossary():
+    """The agreed terms (app/translations/<lang>/glossary.csv): forms to avoid never appear, required ones do."""
+    import csv
+    import re
+
+    checked = 0
+    for code in LANGUAGES:
+        glossary = TRANSLATIONS / code / "glossary.csv"
+        if not glossary.exists():
+            continue
+        with open(TRANSLATIONS / code / "LC_MESSAGES" / "messages.po", "rb") as handle:
+            catalog = read_po(handle)
+        with open(glossary, encoding="utf-8", newline="") as handle:
+            terms = list(csv.DictReader(handle))
+        problems = []
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            texts = message.string if isinstance(message.string, tuple) else (message.string,)
+            texts = tuple(re.sub(r"%\(\w+\)[-#0 +.\d]*[a-z]", "", t) for t in texts)  # "%(km)g" is not a word
+            for term in terms:
+                if term["avoid"] and any(term["avoid"] in t for t in texts):
+                    problems.append(f"{ids[0]!r} uses {term['avoid']!r}; the glossary says {term['gujarati']!r}")
+                pattern = term["required_in_msgids_matching"]
+                if pattern and re.search(pattern, ids[0]) and not all(term["gujarati"] in t for t in texts):
+                    problems.append(f"{ids[0]!r} should say {term['gujarati']!r} ({term['english']})")
+                checked += 1
+        assert problems == [], f"{code}: " + "\n".join(problems)
+    assert checked > 1000  # the Gujarati glossary was read and applied to the whole catalogue
+
+
+def test_times_are_said_in_the_reader_s_own_words_for_morning_and_afternoon(client):
+    from flask_babel import force_locale
+
+    from app.web.wording import clock
+
+    with client.application.test_request_context("/?lang=gu"):
+        with force_locale("gu"):
+            said = clock("10:00"), clock("14:30"), clock("19:00")
+    assert said == ("10:00 સવારે", "2:30 બપોરે", "7:00 સાંજે")
+    assert not any("AM" in s or "PM" in s for s in said)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from babel.dates import get_day_names
+from babel.dates import format_skeleton, get_day_names
 from flask_babel import format_date, format_time, get_locale
 
 from app.web.i18n import gettext, ngettext
@@ -30,9 +30,17 @@ def day_name(index: int) -> str:
 
 
 def clock(hhmm: str) -> str:
-    """Say a time of day: '10am', '2:30pm', '12 noon' in English; the local style otherwise."""
+    """Say a time of day: '10am', '2:30pm', '12 noon' in English; the local style otherwise.
+
+    Where the language tells the time on a 12-hour clock, the part of the day is said in its own
+    words (CLDR's day periods: '10:00 સવારે', morning), never with English AM/PM; otherwise its
+    24-hour style.
+    """
     h, m = int(hhmm[:2]), int(hhmm[3:])
-    if get_locale().language != "en":
+    locale = get_locale()
+    if locale.language != "en":
+        if "a" in locale.time_formats["short"].pattern:
+            return format_skeleton("Bhm", time(h, m), locale=locale)
         return format_time(time(h, m), "short")
     if (h, m) == (12, 0):
         return "12 noon"
