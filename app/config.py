@@ -36,6 +36,9 @@ class Area:
     # The licence the listings are published under (name, address); empty: not chosen yet, and the
     # Open data page says so
     open_data_licence: tuple[str, str] = ("", "")
+    # Patch walks: minutes planned at each stop, and how old a check may be before the listing is due one
+    walk_minutes_per_stop: int = 5
+    walk_stale_months: int = 6
     source_file: Path | None = field(default=None, compare=False)
 
     def about(self, language: str) -> tuple[str, ...]:
@@ -94,6 +97,8 @@ def load_area(path: str | Path | None = None) -> Area:
                              if str(contact).strip()),
             open_data_licence=(str(raw.get("open_data", {}).get("licence", "")).strip(),
                                str(raw.get("open_data", {}).get("licence_url", "")).strip()),
+            walk_minutes_per_stop=int(raw.get("walks", {}).get("minutes_per_stop", 5)),
+            walk_stale_months=int(raw.get("walks", {}).get("stale_months", 6)),
             source_file=path,
         )
     except KeyError as exc:

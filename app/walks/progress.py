@@ -6,7 +6,7 @@ import math
 import sqlite_utils
 
 from app.assets.schedule import ScheduleError, parse_schedule
-from app.assets.search import walking_minutes
+from app.assets.search import WALKING_METRES_PER_MINUTE, walking_minutes
 from app.walks.outcomes import WORDS, is_gone
 from app.walks.walk import Walk
 from app.web.wording import describe_session, describe_walk
@@ -54,20 +54,25 @@ def phone_stops(db: sqlite_utils.Database, walk: Walk) -> list[dict]:
             "lat": asset["lat"] if _placed(asset) else None, "lon": asset["lon"] if _placed(asset) else None,
             "_place": (asset["easting"], asset["northing"]) if _placed(asset) else None,
         })
+    planned = {(leg.get("from"), leg.get("to")): leg.get("metres") for leg in walk.plan.get("legs", [])}
     for here, there in zip(stops, stops[1:] + [None]):
-        here["to_next"] = _leg(here, there)
+        here["to_next"] = _leg(here, there, planned.get((here["seq"], there["seq"])) if there else None)
     for stop in stops:
         stop.pop("_place", None)
     return stops
 
 
-def _leg(here: dict, there: dict | None) -> str:
-    """Say how far it is to the next stop: straight line x 1.3 at an easy 3 km/h, as residents are told."""
+def _leg(here: dict, there: dict | None, walking_metres: float | None = None) -> str:
+    """Say how far it is to the next stop: the plan's walking metres when it has them (a street network's),
+    else the straight line x 1.3 at an easy 3 km/h, as residents are told."""
     if there is None:
         return "This is the last stop."
     if here["_place"] is None or there["_place"] is None:
         return f"Next: {there['name']} (no exact place on the map)."
     metres = math.dist(here["_place"], there["_place"])
+    if walking_metres is not None:
+        minutes = max(1, round(walking_metres / WALKING_METRES_PER_MINUTE))
+        return f"Next: {there['name']}. {describe_walk(minutes, walking_metres)}."
     return f"Next: {there['name']}. {describe_walk(walking_minutes(metres), metres)}."
 
 
