@@ -46,13 +46,18 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
     unless --apply. Listings edited on the web since are left alone unless --overwrite-web-edits.
     Every change goes into the listings' history. Columns the file lacks are left as they are.
     """
+    area = _area(ctx)
+    db = open_live_db(db_path or _default_db())
+    preview_and_apply(area, db, csv_file, apply_it, overwrite_web_edits)
+
+
+def preview_and_apply(area, db, csv_file, apply_it: bool, overwrite_web_edits: bool, name: str | None = None) -> None:
+    """Show what importing a file in the asset CSV contract would do and, if asked, do it (all or nothing)."""
     from app.accounts import User
     from app.assets.exchange import ImportRefused, apply_import, plan_import
 
-    area = _area(ctx)
-    db = open_live_db(db_path or _default_db())
     try:
-        plan = plan_import(db, area, csv_file)
+        plan = plan_import(db, area, csv_file, name=name)
     except CsvFileError as exc:
         raise click.ClickException(str(exc)) from None
     for row, values, _ in plan.new:
@@ -71,7 +76,7 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
         return
     try:
         apply_import(db, area, User(0, "command line import", "admin"), csv_file, plan.digest, overwrite_web_edits,
-                     preview=plan)  # rows unchanged since this preview are not prepared again
+                     name=name, preview=plan)  # rows unchanged since this preview are not prepared again
     except ImportRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Written; each change is in the listings' history.")

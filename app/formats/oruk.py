@@ -12,7 +12,11 @@ to configure, and the same ones on every rebuild.
 """
 from __future__ import annotations
 
+import json
 import re
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -154,8 +158,9 @@ def _address(asset: Mapping, lad_name: str | None) -> dict | None:
     text, postcode = asset.get("address"), asset.get("postcode")
     if not text or not postcode or not lad_name:
         return None
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    first, town = (", ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else (text.strip(), lad_name)
+    first, comma, town = (part.strip() for part in text.rpartition(","))
+    if not (comma and first and town):
+        first, town = text.strip(), lad_name
     return {"address_1": first, "city": town, "state_province": lad_name, "postal_code": postcode,
             "country": "GB", "address_type": "physical"}
 
@@ -269,7 +274,7 @@ def service_row(service_data: Mapping) -> dict[str, str]:
     if addresses and addresses[0].get("postal_code"):
         address = addresses[0]
         first, town = str(address.get("address_1") or ""), str(address.get("city") or "")
-        row["address"] = f"{first}, {town}" if town and town.casefold() not in first.casefold() else first
+        row["address"] = f"{first}, {town}" if town else first
         row["postcode"] = str(address["postal_code"])
     elif place.get("latitude") is not None and place.get("longitude") is not None:
         row["lat"], row["lon"] = str(place["latitude"]), str(place["longitude"])
@@ -312,3 +317,85 @@ def service_rows(services: Iterable[Mapping], source: str) -> list[dict[str, str
         row["source"] = source
         rows.append(row)
     return rows
+
+
+# --- Reading a feed: over HTTP (page by page) or from a JSON file ------------------------------
+
+MAX_PAGES = 10_000
+FETCH_TIMEOUT_S = 30
+FETCH_PER_PAGE = 100
+
+
+def _get_json(url: str, timeout: float):
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "assetmap import-oruk"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        raise FeedError(f"{url} answered {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FeedError(f"could not reach {url}: {reason}") from None
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise FeedError(f"{url} did not answer with JSON") from None
+
+
+def _services_url(url: str, timeout: float) -> str:
+    """The /services address of a feed given by its base (…/openreferral/) or by /services itself."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FeedError(f"'{url}' is not an http:// or https:// address or a file")
+    path = parts.path.rstrip("/")
+    if path.endswith("/services"):
+        return urllib.parse.urlunsplit(parts._replace(path=path, query=""))
+    root = _get_json(url, timeout)
+    if not isinstance(root, dict) or "version" not in root:
+        raise FeedError(f"{url} is not the base of an Open Referral feed (no 'version'); give its /services address")
+    return urllib.parse.urlunsplit(parts._replace(path=path + "/services", query=""))
+
+
+def fetch_services(url: str, timeout: float = FETCH_TIMEOUT_S) -> list[dict]:
+    """Read every service of a feed over HTTP: each page of /services, then each service fully nested
+    (/services/{id}), as the list holds one-to-one fields only."""
+    services_url = _services_url(url, timeout)
+    services = []
+    for page in range(1, MAX_PAGES + 1):
+        data = _get_json(f"{services_url}?page={page}&per_page={FETCH_PER_PAGE}", timeout)
+        if not isinstance(data, dict) or not isinstance(data.get("contents"), list):
+            raise FeedError(f"{services_url} page {page} is not an Open Referral page (no 'contents' list)")
+        for item in data["contents"]:
+            if not isinstance(item, dict) or not item.get("id"):
+                raise FeedError(f"{services_url} page {page} holds a service with no id")
+            full = _get_json(f"{services_url}/{urllib.parse.quote(str(item['id']), safe='')}", timeout)
+            if not isinstance(full, dict):
+                raise FeedError(f"{services_url}/{item['id']} is not a service")
+            services.append(full)
+        if data.get("last_page") or not data["contents"] or page >= int(data.get("total_pages") or 0):
+            return services
+    raise FeedError(f"{services_url} has more than {MAX_PAGES} pages")
+
+
+def load_services(path: str | Path) -> list[dict]:
+    """Read services from a JSON file: one service, a list of them, or a page with `contents`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FeedError(f"could not read {path}: {exc}") from None
+    except ValueError as exc:
+        raise FeedError(f"{path} is not JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("contents"), list):
+        data = data["contents"]
+    elif isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise FeedError(f"{path} holds neither a service, a list of services nor a page of them")
+    return data
+
+
+def read_services(source: str, timeout: float = FETCH_TIMEOUT_S) -> list[dict]:
+    """Read a feed's services from an http(s) address or a JSON file."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):
+        return fetch_services(source, timeout)
+    return load_services(source)

@@ -194,7 +194,7 @@ class NotFound(LookupError):
 
 @bp.errorhandler(NotFound)
 def not_found(exc: NotFound):
-    response = jsonify(error=f"nothing in this feed has the id '{str(exc)[:80]}'")
+    response = jsonify(error="nothing in this feed has that id")
     response.status_code = 404
     return response
 
