@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import sqlite3
 import threading
@@ -370,14 +371,21 @@ def served(feed_db):
     server.shutdown()
 
 
-@pytest.fixture
-def empty_db(tmp_path, area):
-    path = tmp_path / "empty.db"
-    build(area, path, write_csv(tmp_path / "one.csv", [{"name": "Placeholder", "category": "park", "ward": "Belgrave",
-                                                        "source": "test"}]), today=TODAY)
+@pytest.fixture(scope="module")
+def empty_template(tmp_path_factory, area):
+    """A database with the wards and postcodes but no listings (a build needs one row: it is then deleted)."""
+    tmp = tmp_path_factory.mktemp("empty")
+    path = tmp / "empty.db"
+    build(area, path, write_csv(tmp / "one.csv", [{"name": "Placeholder", "category": "park", "ward": "Belgrave",
+                                                   "source": "test"}]), today=TODAY)
     with sqlite3.connect(path) as conn:
         conn.execute("delete from assets")
     return path
+
+
+@pytest.fixture
+def empty_db(empty_template, tmp_path):
+    return Path(shutil.copy(empty_template, tmp_path / "empty.db"))
 
 
 COMPARED = ("name", "category", "address", "postcode", "ward_name", "location_precision", "schedule", "contact_phone",
