@@ -476,3 +476,11 @@ def test_import_of_a_page_that_is_not_a_feed(served, empty_db):
     assert result.exit_code == 1 and "not the base of an Open Referral feed" in result.output
     missing = CliRunner().invoke(cli, ["import-oruk", served + "nothing/services", "--db", str(empty_db)])
     assert missing.exit_code == 1 and "answered 404" in missing.output
+
+
+def test_answers_are_revalidated_not_kept(client):
+    """As the API's: a cache must ask before reusing an answer (a listing may turn private), a cheap 304."""
+    first = client.get("/openreferral/services?per_page=3")
+    assert first.cache_control.no_cache and first.headers["ETag"]
+    again = client.get("/openreferral/services?per_page=3", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
