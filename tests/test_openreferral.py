@@ -71,6 +71,7 @@ def feed_db(tmp_path_factory, area, source_rows):
     assert report.rejected == 0
     with sqlite3.connect(tmp / "feed.db") as conn:
         conn.execute("update assets set status = 'hidden' where id = 'quiet-refuge'")
+        conn.execute("update assets set status = 'temporarily_closed' where id = 'daily-cafe'")
     return tmp / "feed.db"
 
 
@@ -229,6 +230,7 @@ def test_schedules_as_hsds_recurrence(client):
 
 def test_places_of_each_field(client, area):
     club = service_named(client, "Tuesday friendship club")
+    assert service_named(client, "Early bird café")["status"] == "temporarily closed"
     assert (club["status"], club["url"], club["email"], club["assured_date"]) == (
         "active", "https://example.org/club", "club@example.org", "2026-10-01")
     assert [lang["name"] for lang in club["languages"]] == ["Gujarati", "English"]
@@ -389,7 +391,7 @@ def empty_db(empty_template, tmp_path):
 
 
 COMPARED = ("name", "category", "address", "postcode", "ward_name", "location_precision", "schedule", "contact_phone",
-            "contact_email", "website", "cost", "languages", "accessibility", "description", "status")
+            "contact_email", "website", "cost", "languages", "accessibility", "description", "status", "last_verified")
 
 
 def listings(db_path, where: str = "") -> dict[str, tuple]:
@@ -409,6 +411,7 @@ def test_round_trip_through_import_oruk(served, feed_db, empty_db):
     applied = runner.invoke(cli, ["import-oruk", served, "--db", str(empty_db), "--apply"])
     assert applied.exit_code == 0, applied.output
     back = listings(empty_db)
+    assert back["Early bird café"][-2] == "temporarily_closed"
     for name, row in public.items():
         assert back[name] == row, name
     home = back["Home knitting circle"]
