@@ -460,13 +460,16 @@ def _closed_port() -> int:
     ("{not_json}", "is not JSON"),
     ("{list_of_numbers}", "neither a service"),
     ("{bad_schedule}", "byday 'XX'"),
+    ("{bad_shape}", "service 1 (Y) is not in the ORUK 3.0 shape"),
 ])
 def test_import_errors_are_clear_and_write_nothing(tmp_path, empty_db, source, message):
     (tmp_path / "not.json").write_text("{oops")
     (tmp_path / "numbers.json").write_text("[1, 2]")
     (tmp_path / "bad.json").write_text(json.dumps({"name": "X", "schedules": [{"freq": "WEEKLY", "byday": "XX"}]}))
+    (tmp_path / "shape.json").write_text(json.dumps([{"name": "Y", "cost_options": [{"amount": "lots"}]}]))
     source = source.format(port=_closed_port(), missing=tmp_path / "nothing.json", not_json=tmp_path / "not.json",
-                           list_of_numbers=tmp_path / "numbers.json", bad_schedule=tmp_path / "bad.json")
+                           list_of_numbers=tmp_path / "numbers.json", bad_schedule=tmp_path / "bad.json",
+                           bad_shape=tmp_path / "shape.json")
     result = CliRunner().invoke(cli, ["import-oruk", source, "--db", str(empty_db), "--apply"])
     assert result.exit_code == 1 and message in result.output and "Nothing was imported" in result.output
     assert "Traceback" not in result.output

@@ -312,8 +312,15 @@ def service_row(service_data: Mapping) -> dict[str, str]:
 def service_rows(services: Iterable[Mapping], source: str) -> list[dict[str, str]]:
     """Rows of the asset CSV contract for a feed's services, each naming the feed as its source."""
     rows = []
-    for data in services:
-        row = service_row(data)
+    for number, data in enumerate(services, 1):
+        try:
+            row = service_row(data)
+        except FeedError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError):
+            # A field of the wrong shape (a number where a list should be, text for an amount).
+            name = data.get("name") if isinstance(data, Mapping) else None
+            raise FeedError(f"service {number}{f' ({name})' if name else ''} is not in the ORUK 3.0 shape") from None
         row["source"] = source
         rows.append(row)
     return rows
@@ -372,7 +379,8 @@ def fetch_services(url: str, timeout: float = FETCH_TIMEOUT_S) -> list[dict]:
             if not isinstance(full, dict):
                 raise FeedError(f"{services_url}/{item['id']} is not a service")
             services.append(full)
-        if data.get("last_page") or not data["contents"] or page >= int(data.get("total_pages") or 0):
+        pages = data.get("total_pages")
+        if data.get("last_page") or not data["contents"] or not isinstance(pages, int) or page >= pages:
             return services
     raise FeedError(f"{services_url} has more than {MAX_PAGES} pages")
 
