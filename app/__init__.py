@@ -98,6 +98,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     from app.views import opendata
 
     app.register_blueprint(opendata.bp)
+    from app.views import openreferral
+
+    app.register_blueprint(openreferral.bp)
     app.add_template_filter(slugify, "ward_slug")
     from app.traders.directory import SCHEMES
 

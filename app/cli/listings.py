@@ -73,16 +73,17 @@ def import_(ctx, csv_file, db_path, apply_it, overwrite_web_edits):
     """
     area = _area(ctx)
     db = open_live_db(db_path or _default_db())
-    _preview_and_apply(db, area, csv_file, apply_it, overwrite_web_edits, "command line import")
+    preview_and_apply(area, db, csv_file, apply_it, overwrite_web_edits)
 
 
-def _preview_and_apply(db, area, csv_file, apply_it: bool, overwrite_web_edits: bool, who: str) -> None:
-    """Show what a file would change (new, changed, unchanged, rejected) and write it only if asked."""
+def preview_and_apply(area, db, csv_file, apply_it: bool, overwrite_web_edits: bool, name: str | None = None,
+                      who: str = "command line import") -> None:
+    """Show what importing a file in the asset CSV contract would do and, if asked, do it (all or nothing)."""
     from app.accounts import User
     from app.assets.exchange import ImportRefused, apply_import, plan_import
 
     try:
-        plan = plan_import(db, area, csv_file)
+        plan = plan_import(db, area, csv_file, name=name)
     except CsvFileError as exc:
         raise click.ClickException(str(exc)) from None
     for row, values, _ in plan.new:
@@ -101,7 +102,7 @@ def _preview_and_apply(db, area, csv_file, apply_it: bool, overwrite_web_edits: 
         return
     try:
         apply_import(db, area, User(0, who, "admin"), csv_file, plan.digest, overwrite_web_edits,
-                     preview=plan)  # rows unchanged since this preview are not prepared again
+                     name=name, preview=plan)  # rows unchanged since this preview are not prepared again
     except ImportRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Written; each change is in the listings' history.")
@@ -141,7 +142,8 @@ def import_osm(ctx, extract, db_path, apply_it, overwrite_web_edits):
         return
     with tempfile.TemporaryDirectory() as tmp:
         rows_file = write_csv(found.rows, Path(tmp) / "openstreetmap.csv")
-        _preview_and_apply(db, area, rows_file, apply_it, overwrite_web_edits, "OpenStreetMap import")
+        preview_and_apply(area, db, rows_file, apply_it, overwrite_web_edits, name=Path(extract).name,
+                          who="OpenStreetMap import")
 
 
 @cli.command()

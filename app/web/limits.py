@@ -20,7 +20,7 @@ def refuse_oversized_query():
     if len(query) <= MAX_QUERY_BYTES and query.count(b"&") < MAX_QUERY_ARGS:
         return None
     message = gettext("That web address is too long. Please start your search again.")
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/openreferral/")):
         return {"error": message}, 400
     body = (f'<!doctype html><html lang="{current_language()}"><head><meta charset="utf-8"><title>{escape(message)}</title></head>'
             f'<body><h1>{escape(message)}</h1><p><a href="/">{escape(gettext("Find things to do near you"))}</a>'
