@@ -137,3 +137,27 @@ def test_the_command_line_writes_the_same_geojson_as_the_open_data_page(client, 
     assert written["features"] == served["features"] and written["licence"] == served["licence"]
     refused = CliRunner().invoke(cli, ["export", "--db", db_path, "--format", "geojson", "--include-private"])
     assert refused.exit_code == 2 and "is the public file" in refused.output
+
+
+def test_the_oruk_file_is_the_feed_s_services_and_imports_back(client, tmp_path):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+    from app.formats.oruk import load_services, service_rows
+
+    response = client.get("/open-data/listings-oruk.json")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    page = json.loads(response.get_data())
+    assert page["total_items"] == page["size"] == 4 and page["last_page"] is True
+    for service in page["contents"]:
+        assert service == json.loads(client.get(f"/openreferral/services/{service['id']}").get_data())
+    text = json.dumps(page)
+    assert "12 Example Road" not in text and "Hidden Lane" not in text and "Key from Mrs K" not in text
+    out = tmp_path / "services.json"
+    result = CliRunner().invoke(cli, ["export", "--db", client.application.config["DATABASE"], "--format", "oruk",
+                                      "--out", str(out)])
+    assert result.exit_code == 0 and "Wrote 4 public listings" in result.output
+    assert json.loads(out.read_text())["contents"] == page["contents"]
+    rows = service_rows(load_services(out), "file")
+    assert {r["name"] for r in rows} == {"Chair yoga", "Knit at home", "Belgrave walking group", "=HYPERLINK(\"http://x\")"}
+    assert 'href="/open-data/listings-oruk.json"' in client.get("/open-data").get_data(as_text=True)

@@ -29,6 +29,7 @@ from app.assets.record import COLUMNS, PUBLIC_SQL, STATUSES, Problem, decode_csv
 from app.assets.search import Query, hydrate, search
 from app.config import Area
 from app.formats.csv_safe import SPREADSHEET_ENCODING, neutralise
+from app.formats import oruk
 from app.formats.geojson import listings_geojson
 from app.store.connection import data_version, transaction
 
@@ -93,6 +94,17 @@ def open_data_geojson(db: sqlite_utils.Database, area: Area, page_url, now) -> d
     data["attribution"] = list(area.attribution)
     data["updated"] = last_updated(db)
     return data
+
+
+def open_data_oruk(db: sqlite_utils.Database, area: Area, now) -> dict:
+    """Every public listing as an Open Referral UK 3.0 service, in one page of the standard's envelope.
+
+    The same services as the feed's /services/{id}; `assetmap import-oruk FILE` reads it back.
+    """
+    lad = dict(db.execute("select ward_code, lad_name from wards").fetchall())
+    services = [oruk.service(dict(r.asset), area, lad.get(r.asset.get("ward_code")))
+                for r in hydrate(db, search(db, Query(), now).results)]
+    return oruk.page_envelope(services, len(services), 1, len(services))
 
 
 def write_csv_rows(rows: list[dict], handle) -> None:

@@ -13,8 +13,9 @@ from app.cli import _area, _default_db, cli, open_live_db
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="File to write (default: data/assets.csv, or listings.geojson with --format geojson).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: instance/assetmap.db).")
-@click.option("--format", "file_format", type=click.Choice(["csv", "geojson"]), default="csv", show_default=True,
-              help="csv: the asset CSV contract (connectors' round trip); geojson: the Open data page's file.")
+@click.option("--format", "file_format", type=click.Choice(["csv", "geojson", "oruk"]), default="csv",
+              show_default=True, help="csv: the asset CSV contract (connectors' round trip); geojson or oruk "
+                                      "(Open Referral UK 3.0 JSON): the Open data page's files.")
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
               help="With --format geojson: the site's address, for each listing's page link.")
 @click.option("--include-private", is_flag=True, help="Keep private addresses (and mark them) in the file.")
@@ -30,22 +31,28 @@ def export(ctx, out_path, db_path, file_format, base_url, include_private, inclu
     from app.assets.exchange import export_rows, left_out, open_data_geojson, write_csv
 
     db = open_live_db(db_path or _default_db())
-    if file_format == "geojson":
+    if file_format in ("geojson", "oruk"):
         if include_private or include_hidden:
-            raise click.UsageError("--format geojson is the public file: --include-private and --include-hidden "
+            raise click.UsageError(f"--format {file_format} is the public file: --include-private and --include-hidden "
                                    "do not apply (use the CSV for a connectors' copy).")
         import json
         from urllib.parse import quote
 
         from app.clock import local_now
 
+        from app.assets.exchange import open_data_oruk
+
         area = _area(ctx)
-        page = base_url.rstrip("/") + "/assets/"
-        data = open_data_geojson(db, area, lambda asset_id: page + quote(asset_id), local_now(area.timezone))
-        out_path = out_path or "listings.geojson"
+        if file_format == "oruk":
+            data = open_data_oruk(db, area, local_now(area.timezone))
+            count, out_path = len(data["contents"]), out_path or "listings-oruk.json"
+        else:
+            page = base_url.rstrip("/") + "/assets/"
+            data = open_data_geojson(db, area, lambda asset_id: page + quote(asset_id), local_now(area.timezone))
+            count, out_path = len(data["features"]), out_path or "listings.geojson"
         with open(out_path, "w", encoding="utf-8") as handle:
             json.dump(data, handle, ensure_ascii=False)
-        click.echo(f"Wrote {len(data['features'])} public listings to {out_path}")
+        click.echo(f"Wrote {count} public listings to {out_path}")
         return
     out_path = out_path or "data/assets.csv"
     rows = export_rows(db, include_private=include_private, include_hidden=include_hidden)

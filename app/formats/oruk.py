@@ -13,6 +13,7 @@ to configure, and the same ones on every rebuild.
 from __future__ import annotations
 
 import json
+import math
 import re
 import urllib.error
 import urllib.parse
@@ -46,6 +47,13 @@ def namespace(area: Area) -> uuid.UUID:
 def make_id(ns: uuid.UUID, kind: str, *parts: object) -> str:
     """Return the stable UUID of one thing we publish, e.g. make_id(ns, "service", "belgrave-library")."""
     return str(uuid.uuid5(ns, "/".join((kind, *(str(p) for p in parts)))))
+
+
+def page_envelope(items: list, total: int, page: int, per_page: int) -> dict:
+    """The Page envelope of the UK profile around one page of contents."""
+    pages = math.ceil(total / per_page) if per_page else 1
+    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(items),
+            "first_page": page == 1, "last_page": page >= pages, "empty": not items, "contents": items}
 
 
 def _clean(data: dict) -> dict:

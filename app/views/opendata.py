@@ -5,7 +5,7 @@ import io
 
 from flask import Blueprint, Response, current_app, render_template, url_for
 
-from app.assets.exchange import last_updated, open_data_geojson, open_data_rows, write_csv_rows
+from app.assets.exchange import last_updated, open_data_geojson, open_data_oruk, open_data_rows, write_csv_rows
 from app.assets.record import PUBLIC_SQL
 from app.assets.search import public_page_ids
 from app.views.pages import shows_osm_data
@@ -42,6 +42,12 @@ def listings_geojson_file():
     data = open_data_geojson(get_db(), current_app.config["AREA"],
                              lambda asset_id: url_for("pages.asset", asset_id=asset_id, _external=True), local_now())
     return _download(current_app.json.dumps(data), "application/geo+json", "listings.geojson")
+
+
+@bp.get("/open-data/listings-oruk.json")
+def listings_oruk():
+    data = open_data_oruk(get_db(), current_app.config["AREA"], local_now())
+    return _download(current_app.json.dumps(data), "application/json", "listings-oruk.json")
 
 
 @bp.get("/sitemap.xml")

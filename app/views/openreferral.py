@@ -78,13 +78,6 @@ def _page_args() -> tuple[int, int]:
     return values[0], values[1]
 
 
-def _page(items: list, total: int, page: int, per_page: int) -> dict:
-    """The Page envelope of the UK profile around one page of contents."""
-    pages = math.ceil(total / per_page)
-    return {"total_items": total, "total_pages": pages, "page_number": page, "size": len(items),
-            "first_page": page == 1, "last_page": page >= pages, "empty": not items, "contents": items}
-
-
 def _time(key: str) -> str | None:
     text = request.args.get(key, "").strip()
     if not text:
@@ -160,7 +153,7 @@ def _listed(results: list, make) -> dict:
     chosen = hydrate(get_db(), results[(page - 1) * per_page:page * per_page])
     lad = _lad_names()
     items = [make(dict(r.asset), _area(), lad.get(r.asset.get("ward_code"))) for r in chosen]
-    return _page(items, len(results), page, per_page)
+    return oruk.page_envelope(items, len(results), page, per_page)
 
 
 def _ids() -> dict[str, str]:
@@ -244,7 +237,7 @@ def service_at_location(item_id: str):
 def taxonomies():
     page, per_page = _page_args()
     every = [oruk.taxonomy(_area())]
-    return _json(_page(every[(page - 1) * per_page:page * per_page], len(every), page, per_page))
+    return _json(oruk.page_envelope(every[(page - 1) * per_page:page * per_page], len(every), page, per_page))
 
 
 @bp.get("/taxonomies/<item_id>")
@@ -259,7 +252,7 @@ def taxonomy(item_id: str):
 def taxonomy_terms():
     page, per_page = _page_args()
     every = oruk.taxonomy_terms(_area())
-    return _json(_page(every[(page - 1) * per_page:page * per_page], len(every), page, per_page))
+    return _json(oruk.page_envelope(every[(page - 1) * per_page:page * per_page], len(every), page, per_page))
 
 
 @bp.get("/taxonomy_terms/<item_id>")
