@@ -86,6 +86,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     from app.views import walk_phone
 
     app.register_blueprint(walk_phone.bp)
+    from app.views import walk_sheet
+
+    app.register_blueprint(walk_sheet.bp)
     from app.views import captures
 
     app.register_blueprint(captures.bp)
