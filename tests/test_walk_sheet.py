@@ -378,3 +378,15 @@ def test_the_gpx_route_does_not_clash_with_a_walk_overview_page(app, walk_id, si
     client.set_cookie("session", signed_in_cookie)
     assert client.get(f"/workspace/walks/{walk_id}.gpx").mimetype == "application/gpx+xml"
     assert client.get(f"/workspace/walks/{walk_id}").get_data(as_text=True) == "overview"
+
+
+def test_a_home_address_is_not_printed_only_its_postcode(client, db, area):
+    home = save_asset(db, area, ASHA, {"name": "Knit at home (test listing)", "category": "group_activity",
+                                       "postcode": "LE4 6BJ", "address": "12 Test Close", "private_address": "1",
+                                       "source": "test"}, today=NOW.date()).asset_id
+    walk_id = save_walk(db, ASHA, ward_code=BELGRAVE, title="Homes", asset_ids=["belgrave-library", home])
+    html = client.get(f"/workspace/walks/{walk_id}/sheet").get_data(as_text=True)
+    stop = re.search(r'id="stop-2".*?</section>', html, re.S).group(0)
+    assert "LE4 6BJ" in stop and "private" in stop and "12 Test Close" not in html
+    gpx = client.get(f"/workspace/walks/{walk_id}.gpx").get_data(as_text=True)
+    assert "LE4 6BJ" in gpx and "12 Test Close" not in gpx
