@@ -14,11 +14,12 @@ from markupsafe import Markup
 
 from app.walks.sheet import Mark, Route
 
-WIDTH = 1000                  # the drawing's width in its own units; CSS scales it to the paper
-MAX_HEIGHT = 1300             # a tall ward is drawn narrower rather than running off the page
-SIDE, TOP, BOTTOM = 40, 90, 90   # room for the north arrow above and the scale bar below
-MIN_SPAN_M = 400              # a walk round one street still shows its surroundings
-RADIUS = 17                   # a stop's circle
+# The drawing's size in its own units: the shape of the box it fills on A4 (CSS scales it to the paper).
+WIDTH, HEIGHT = 1000, 650
+SIDE, TOP, BOTTOM = 50, 60, 60   # room for the north arrow above and the scale bar below
+MIN_SPAN_M = 800              # a walk round one street still shows the streets around it
+PADDING = 0.12                # of the route's extent, on each side
+RADIUS = 24                   # a stop's circle: about 9 mm across on A4
 SCALE_LENGTHS_M = (50, 100, 200, 250, 500, 1000, 2000, 5000, 10000)
 FONT = "Arial, Helvetica, sans-serif"
 INK = "#000"
@@ -30,15 +31,15 @@ class _Frame:
 
     def __init__(self, bounds: tuple[float, float, float, float]):
         minx, miny, maxx, maxy = bounds
-        span_x, span_y = max(maxx - minx, MIN_SPAN_M), max(maxy - miny, MIN_SPAN_M)
-        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-        self.scale = min((WIDTH - 2 * SIDE) / span_x, (MAX_HEIGHT - TOP - BOTTOM) / span_y)
-        self.height = round(TOP + BOTTOM + span_y * self.scale)
-        self.cx, self.cy = cx, cy
+        span_x = max((maxx - minx) * (1 + 2 * PADDING), MIN_SPAN_M)
+        span_y = max((maxy - miny) * (1 + 2 * PADDING), MIN_SPAN_M)
+        self.cx, self.cy = (minx + maxx) / 2, (miny + maxy) / 2
+        self.scale = min((WIDTH - 2 * SIDE) / span_x, (HEIGHT - TOP - BOTTOM) / span_y)
+        self.height = HEIGHT
 
     def __call__(self, point) -> tuple[float, float]:
         x = WIDTH / 2 + (point[0] - self.cx) * self.scale
-        y = TOP + (self.height - TOP - BOTTOM) / 2 - (point[1] - self.cy) * self.scale
+        y = TOP + (HEIGHT - TOP - BOTTOM) / 2 - (point[1] - self.cy) * self.scale
         return round(x, 1), round(y, 1)
 
 
@@ -108,43 +109,51 @@ def _marker(parent, mark: Mark, true_xy, at) -> None:
     if mark.kind == "stop":
         ET.SubElement(group, "circle", {"cx": _num(x), "cy": _num(y), "r": str(RADIUS), "fill": PAPER,
                                         "stroke": INK, "stroke-width": "3"})
-        _text(group, x, y, mark.label, 20 if len(mark.label) < 3 else 15)
+        _text(group, x, y, mark.label, 28 if len(mark.label) < 3 else 21)
     else:  # the start and the end: white letters on a black square, unlike any stop
         ET.SubElement(group, "rect", {"x": _num(x - RADIUS), "y": _num(y - RADIUS), "width": str(2 * RADIUS),
                                       "height": str(2 * RADIUS), "fill": INK})
-        _text(group, x, y, mark.label, 20, fill=PAPER)
+        _text(group, x, y, mark.label, 28, fill=PAPER)
 
 
 def _scale_bar(parent, frame: _Frame) -> None:
     metres = max((m for m in SCALE_LENGTHS_M if m * frame.scale <= WIDTH * 0.3), default=SCALE_LENGTHS_M[0])
     length = metres * frame.scale
-    x, y = SIDE, frame.height - BOTTOM / 2
+    x, y = SIDE, frame.height - BOTTOM / 2 + 5
     bar = ET.SubElement(parent, "g", {"class": "scale-bar"})
+    # On white, so a boundary or route passing behind never runs through its words.
+    ET.SubElement(bar, "rect", {"class": "backing", "x": _num(x - 30), "y": _num(y - 40),
+                                "width": _num(round(length + 90, 1)), "height": "58", "fill": PAPER})
     for i in range(4):  # alternate black and white quarters, as on a printed map
         ET.SubElement(bar, "rect", {"x": _num(round(x + i * length / 4, 1)), "y": _num(y), "width": _num(round(length / 4, 1)),
                                     "height": "10", "fill": INK if i % 2 == 0 else PAPER, "stroke": INK,
                                     "stroke-width": "2"})
-    _text(bar, x, y - 16, "0", 18, weight="normal")
-    _text(bar, round(x + length, 1), y - 16, f"{metres / 1000:g} km" if metres >= 1000 else f"{metres} m", 18,
+    _text(bar, x, y - 20, "0", 24, weight="normal")
+    _text(bar, round(x + length, 1), y - 20, f"{metres / 1000:g} km" if metres >= 1000 else f"{metres} m", 24,
           weight="normal")
 
 
 def _north_arrow(parent) -> None:
-    x, y = WIDTH - SIDE - 20, 20
+    x, y = WIDTH - SIDE - 10, 20
     arrow = ET.SubElement(parent, "g", {"class": "north-arrow"})
-    ET.SubElement(arrow, "polygon", {"points": f"{x},{y + 14} {x + 14},{y + 60} {x},{y + 48} {x - 14},{y + 60}",
+    ET.SubElement(arrow, "rect", {"x": _num(x - 26), "y": _num(y - 18), "width": "52", "height": "90", "fill": PAPER})
+    ET.SubElement(arrow, "polygon", {"points": f"{x},{y + 18} {x + 18},{y + 66} {x},{y + 52} {x - 18},{y + 66}",
                                      "fill": INK})
-    _text(arrow, x, y, "N", 22)
+    _text(arrow, x, y, "N", 28)
 
 
 def route_map(walk_route: Route, outline: shapely.Geometry | None, label: str) -> Markup:
     """The route as an inline <svg role="img">: the ward's outline (dashed), the route (a thick line),
     numbered stops in circles, the start (S) and end (E) in squares, a scale bar and a north arrow."""
-    shapes = [shapely.MultiPoint(walk_route.points())] if walk_route.marks else []
-    if outline is not None and not outline.is_empty:
-        shapes.append(outline)
-    bounds = shapely.GeometryCollection(shapes).bounds if shapes else (0.0, 0.0, 0.0, 0.0)
-    frame = _Frame(bounds if not any(math.isnan(b) for b in bounds) else (0.0, 0.0, 0.0, 0.0))
+    # Framed on the route, so stops a street apart stand apart; the ward's
+    # outline is drawn where it falls in the frame (all of it when the route spans the ward).
+    if walk_route.marks:
+        bounds = shapely.MultiPoint(walk_route.points()).bounds
+    elif outline is not None and not outline.is_empty:
+        bounds = outline.bounds
+    else:
+        bounds = (0.0, 0.0, 0.0, 0.0)
+    frame = _Frame(bounds)
     svg = ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {WIDTH} {frame.height}",
                              "class": "route-map", "role": "img", "aria-label": label})
     ET.SubElement(svg, "rect", {"width": str(WIDTH), "height": str(frame.height), "fill": PAPER})
