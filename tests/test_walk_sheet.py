@@ -148,8 +148,8 @@ def test_the_map_draws_the_ward_outline_the_route_through_the_stops_in_order_and
     [outline] = [p for p in svg.iter(f"{SVG}path") if p.get("class") == "ward-outline"]
     ward = ward_boundaries(db)[BELGRAVE]
     rings = path_points(outline.get("d"))
-    assert len(rings) == sum(1 + len(p.interiors) for p in getattr(ward, "geoms", [ward]))
-    assert len(rings[0]) == len(ward.exterior.coords) if ward.geom_type == "Polygon" else True
+    polygons = list(getattr(ward, "geoms", [ward]))
+    assert [len(r) for r in rings] == [len(ring.coords) for p in polygons for ring in [p.exterior, *p.interiors]]
 
     # Numbered stops for the five with a place; Yoga (seq 3) is known only to its ward: no marker.
     found = markers(svg)
@@ -223,14 +223,16 @@ def test_a_plan_with_paths_start_and_end_is_drawn_along_the_paths(db, stops):
     start = {"label": "Belgrave Neighbourhood Centre", "easting": library[0] - 200, "northing": library[1] + 100}
     plan = {"start": start, "end": {"label": "Home", "easting": lunch[0] + 150, "northing": lunch[1]},
             "legs": [{"from": "start", "to": 1, "metres": 230, "minutes": 5},
-                     {"from": 1, "to": 2, "metres": 400, "minutes": 8, "path": [list(library), list(bend), list(lunch)]},
+                     {"from": 1, "to": 2, "metres": 400, "minutes": 8,
+                      "path": [list(library), list(bend), list(lunch)]},
                      {"from": 2, "to": "end", "metres": 150, "minutes": 3}],
             "total_minutes": 26, "walking": "Along the streets, at 3 km/h."}
     walk_id = save_walk(db, ASHA, ward_code=BELGRAVE, title="With paths", asset_ids=stops[:2], plan=plan,
                         start_label="Belgrave Neighbourhood Centre")
     walk_route = route(load_walk(db, walk_id), walk_sheet(db, load_walk(db, walk_id)).on_route)
     assert [m.name for m in walk_route.marks] == [
-        "Start: Belgrave Neighbourhood Centre", "1. Belgrave Library", "2. Thursday lunch club (test listing)", "End: Home"]
+        "Start: Belgrave Neighbourhood Centre", "1. Belgrave Library", "2. Thursday lunch club (test listing)",
+        "End: Home"]
     assert walk_route.legs[1] == (library, bend, lunch) and walk_route.straight == (True, False, True)
     svg = svg_of(db, walk_id)
     [line] = [p for p in svg.iter(f"{SVG}path") if p.get("class") == "route"]
@@ -283,10 +285,11 @@ def test_the_qr_code_opens_the_walk_on_a_phone(client, walk_id):
     drawn = re.search(r'<svg role="img" aria-label="QR code[^"]*".*?</svg>', html, re.S).group(0)
     # segno draws a text the same way each time: the page's code is the go address's, and no other's.
     # (The browser test reads the printed code back with zbar, as a phone's camera would.)
-    code = segno.make(go, error="m")
-    assert drawn.split(">", 1)[1] == code.svg_inline(scale=4, svgclass="qr", lineclass=None, omitsize=True).split(">", 1)[1]
-    assert drawn.split(">", 1)[1] != segno.make(go + "x", error="m").svg_inline(
-        scale=4, svgclass="qr", lineclass=None, omitsize=True).split(">", 1)[1]
+    def modules(text):  # the drawing of the code, without the <svg> tag that names it
+        return segno.make(text, error="m").svg_inline(scale=4, svgclass="qr", lineclass=None,
+                                                      omitsize=True).split(">", 1)[1]
+
+    assert drawn.split(">", 1)[1] == modules(go) != modules(go + "x")
 
 
 def test_a_listing_deleted_since_planning_shows_as_no_longer_listed(client, db, walk_id, stops):
@@ -334,6 +337,7 @@ def test_the_gpx_validates_against_the_gpx_1_1_schema(client, walk_id):
     assert response.headers["Content-Disposition"] == 'attachment; filename="walk-belgrave-thursday.gpx"'
     schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
     document = etree.fromstring(response.get_data())
+    assert document.tag == f"{GPX}gpx" and document.get("version") == "1.1"
     assert schema.validate(document), schema.error_log
 
 
@@ -390,3 +394,18 @@ def test_a_home_address_is_not_printed_only_its_postcode(client, db, area):
     assert "LE4 6BJ" in stop and "private" in stop and "12 Test Close" not in html
     gpx = client.get(f"/workspace/walks/{walk_id}.gpx").get_data(as_text=True)
     assert "LE4 6BJ" in gpx and "12 Test Close" not in gpx
+
+
+def test_a_walk_with_nothing_to_pin_or_only_deleted_listings_still_has_a_sheet_and_a_valid_gpx(client, db):
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    ward_only = save_walk(db, ASHA, ward_code=BELGRAVE, title="Ask around", asset_ids=["yoga-belgrave"])
+    deleted = save_walk(db, ASHA, ward_code=BELGRAVE, title="Gone", asset_ids=[db.added[0]])
+    set_status(db, ASHA, db.added[0], "deleted")
+    for walk_id in (ward_only, deleted):
+        response = client.get(f"/workspace/walks/{walk_id}/sheet")
+        assert response.status_code == 200
+        assert "no route to draw" in response.get_data(as_text=True)
+        gpx = client.get(f"/workspace/walks/{walk_id}.gpx")
+        assert schema.validate(etree.fromstring(gpx.get_data())), schema.error_log
+        assert not gpxpy.parse(gpx.get_data(as_text=True)).waypoints
+    assert "No longer listed" in client.get(f"/workspace/walks/{deleted}/sheet").get_data(as_text=True)

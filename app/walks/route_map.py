@@ -66,7 +66,7 @@ def _rings(outline: shapely.Geometry):
 
 
 def _spread(marks: tuple[Mark, ...], frame: _Frame) -> list[tuple[Mark, tuple[float, float], tuple[float, float]]]:
-    """Each mark with its true place and where its marker goes: markers that would overlap are fanned round their place."""
+    """Each mark with its true place and where its marker goes: overlapping markers are fanned round their place."""
     groups: list[list[tuple[Mark, tuple[float, float]]]] = []
     for mark in marks:
         xy = frame(mark.point)
@@ -125,7 +125,8 @@ def _scale_bar(parent, frame: _Frame) -> None:
     ET.SubElement(bar, "rect", {"class": "backing", "x": _num(x - 30), "y": _num(y - 40),
                                 "width": _num(round(length + 90, 1)), "height": "58", "fill": PAPER})
     for i in range(4):  # alternate black and white quarters, as on a printed map
-        ET.SubElement(bar, "rect", {"x": _num(round(x + i * length / 4, 1)), "y": _num(y), "width": _num(round(length / 4, 1)),
+        ET.SubElement(bar, "rect", {"x": _num(round(x + i * length / 4, 1)), "y": _num(y),
+                                    "width": _num(round(length / 4, 1)),
                                     "height": "10", "fill": INK if i % 2 == 0 else PAPER, "stroke": INK,
                                     "stroke-width": "2"})
     _text(bar, x, y - 20, "0", 24, weight="normal")

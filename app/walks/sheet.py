@@ -193,13 +193,14 @@ def walk_sheet(db: sqlite_utils.Database, walk: Walk) -> Sheet:
     in_walk = {s["asset_id"] for s in stops}
     total = plan.get("total_minutes")
     total = int(total) if isinstance(total, (int, float)) and not isinstance(total, bool) else None
-    to_visit = sum(not s["gone"] for s in stops)
+    estimated = total is None and bool(stops)
+    if estimated:
+        total = estimated_minutes(walk, walk_route, sum(not s["gone"] for s in stops))
     return Sheet(
         walk=walk, ward_name=ward_name(db, walk.ward_code),
-        start=_place_words(plan, "start", walk.start_label), end=_place_words(plan, "end", walk.end_label), outline=ward_outline(db, walk.ward_code),
-        route=walk_route, on_route=on_route, ask_around=ask_around,
+        start=_place_words(plan, "start", walk.start_label), end=_place_words(plan, "end", walk.end_label),
+        outline=ward_outline(db, walk.ward_code), route=walk_route, on_route=on_route, ask_around=ask_around,
         ward_level=[i for i in _named(plan.get("ward_level")) if i.get("asset_id") not in in_walk],
-        left_out=_named(plan.get("left_out")),
-        total_minutes=total if total is not None else (estimated_minutes(walk, walk_route, to_visit) if stops else None),
-        total_estimated=total is None, walking=walking_words(plan))
+        left_out=_named(plan.get("left_out")), total_minutes=total, total_estimated=estimated,
+        walking=walking_words(plan))
 
