@@ -39,6 +39,6 @@ def gpx(walk_id: str):
     if walk is None:
         return _no_walk()
     creator = f"{current_app.config['AREA'].name} Community Map"
-    filename = f"walk-{slugify(walk.title) or 'patch'}.gpx"
+    filename = f"walk-{slugify(walk.title)[:60].strip('-') or 'patch'}.gpx"
     return Response(walk_gpx(walk_sheet(get_write_db(), walk), creator), mimetype="application/gpx+xml",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
