@@ -89,6 +89,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     from app.views import walk_plan
 
     app.register_blueprint(walk_plan.bp)
+    from app.views import walk_sheet
+
+    app.register_blueprint(walk_sheet.bp)
     from app.views import captures
 
     app.register_blueprint(captures.bp)

@@ -183,6 +183,11 @@ def test_a_connector_plans_a_walk_changes_its_stops_and_saves_it(client, db):
     page = client.get(f"/workspace/walks/{walk_id}").get_data(as_text=True)
     assert "Thursday round" in page and f"/workspace/walks/{walk_id}/go" in page
     assert f"/workspace/capture?walk={walk_id}" in page
+    assert f"/workspace/walks/{walk_id}/sheet" in page and f"/workspace/walks/{walk_id}.gpx" in page
+    sheet = client.get(f"/workspace/walks/{walk_id}/sheet").get_data(as_text=True)
+    assert "Thursday round" in sheet and "<svg" in sheet and "Somewhere in this ward: ask around" in sheet
+    gpx = client.get(f"/workspace/walks/{walk_id}.gpx")
+    assert gpx.mimetype == "application/gpx+xml" and b"<rte>" in gpx.data
 
 
 @pytest.mark.parametrize("change,message", [

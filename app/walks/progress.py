@@ -30,6 +30,14 @@ def _placed(asset: dict | None) -> bool:
 
 def phone_stops(db: sqlite_utils.Database, walk: Walk) -> list[dict]:
     """Every stop in route order with its listing's details, its state and the walk to the next stop."""
+    stops = placed_stops(db, walk)
+    for stop in stops:
+        stop.pop("place")
+    return stops
+
+
+def placed_stops(db: sqlite_utils.Database, walk: Walk) -> list[dict]:
+    """As phone_stops, each with its "place" too: (easting, northing) in metres, or None (no pin)."""
     ids = [s.asset_id for s in walk.stops]
     found = {r["id"]: dict(r) for r in db.execute(
         f"select {', '.join(PHONE_FIELDS)} from assets where id in ({', '.join('?' * len(ids))})", ids)} if ids else {}
@@ -48,17 +56,17 @@ def phone_stops(db: sqlite_utils.Database, walk: Walk) -> list[dict]:
             "contact_phone": "" if gone else asset["contact_phone"] or "",
             "contact_email": "" if gone else asset["contact_email"] or "",
             "status": "deleted" if gone else asset["status"],
+            "postcode": "" if gone else asset["postcode"] or "",
+            "private_address": not gone and bool(asset["private_address"]),
             "version": None if gone else asset["version"],
             "outcome": stop.outcome, "outcome_words": WORDS.get(stop.outcome or "", ""),
             "outcome_by": stop.outcome_by, "outcome_at": stop.outcome_at,
             "lat": asset["lat"] if _placed(asset) else None, "lon": asset["lon"] if _placed(asset) else None,
-            "_place": (asset["easting"], asset["northing"]) if _placed(asset) else None,
+            "place": (asset["easting"], asset["northing"]) if _placed(asset) else None,
         })
     planned = {(leg.get("from"), leg.get("to")): leg.get("metres") for leg in walk.plan.get("legs", [])}
     for here, there in zip(stops, stops[1:] + [None]):
         here["to_next"] = _leg(here, there, planned.get((here["seq"], there["seq"])) if there else None)
-    for stop in stops:
-        stop.pop("_place", None)
     return stops
 
 
@@ -67,9 +75,9 @@ def _leg(here: dict, there: dict | None, walking_metres: float | None = None) ->
     else the straight line x 1.3 at an easy 3 km/h, as residents are told."""
     if there is None:
         return "This is the last stop."
-    if here["_place"] is None or there["_place"] is None:
+    if here["place"] is None or there["place"] is None:
         return f"Next: {there['name']} (no exact place on the map)."
-    metres = math.dist(here["_place"], there["_place"])
+    metres = math.dist(here["place"], there["place"])
     if walking_metres is not None:
         minutes = max(1, round(walking_metres / WALKING_METRES_PER_MINUTE))
         return f"Next: {there['name']}. {describe_walk(minutes, walking_metres)}."
