@@ -77,6 +77,11 @@ def _back_target() -> str | None:
     return None
 
 
+def _page_args() -> dict:
+    """This page's own address parts and query, less the page number, for its Previous/Next links."""
+    return {**(request.view_args or {}), **{k: v for k, v in request.args.items() if k != "page"}}
+
+
 def _here() -> str:
     """This page's path and query, for a listing's "Back to the list"."""
     return request.full_path.rstrip("?")
@@ -96,11 +101,11 @@ def _results(title: str, query: Query, keep=None):
     results = list(found.results) + list(found.ward_only) if keep else found.results + found.ward_only
     if keep:
         results = [r for r in results if keep(r)]
-    pages = Pages(results, {k: v for k, v in request.args.items() if k != "page"}, request.endpoint, PER_PAGE)
+    pages = Pages(results, _page_args(), request.endpoint, PER_PAGE)
     shown = hydrate(db, pages.items)
     # The list to take away: the residents' own "my list" page of what this page shows.
     share_url = url_for("pages.my_list", ids=",".join(r.asset["id"] for r in shown) or None,
-                        lang=current_language(), _external=True).replace("%2C", ",")
+                        _external=True).replace("%2C", ",")
     return _kiosk_page("kiosk/results.html", title=title, shown=shown, pages=pages, total=len(results),
                        here=_here(), share_url=share_url,
                        qr=qr_svg(share_url, gettext("QR code for this list")) if shown else None)
@@ -152,7 +157,7 @@ def listing(asset_id: str):
     asset = get_asset(db, asset_id)
     if asset is None:
         abort(404)
-    public_url = url_for("pages.asset", asset_id=asset_id, lang=current_language(), _external=True)
+    public_url = url_for("pages.asset", asset_id=asset_id, _external=True)
     return _kiosk_page("kiosk/listing.html", asset=asset, result=result_for(asset, local_now()), back=_back_target(),
                        public_url=public_url, qr=qr_svg(public_url, gettext("QR code for this listing's page")))
 
@@ -170,7 +175,7 @@ def trade(trade: str):
     kiosk: Kiosk = g.kiosk
     found = traders.find_traders(db, *rule(), local_now().date(), trade=trade, near=(kiosk.easting, kiosk.northing),
                                  sort="nearest")
-    pages = Pages(found, {k: v for k, v in request.args.items() if k != "page"}, request.endpoint, PER_PAGE)
+    pages = Pages(found, _page_args(), request.endpoint, PER_PAGE)
     return _kiosk_page("kiosk/traders.html", trade=trade, shown=pages.items, pages=pages, total=len(found),
                        here=_here())
 
@@ -181,7 +186,7 @@ def trader(trader_id: str):
     found = next((t for t in traders.public_traders(db, *rule(), local_now().date()) if t["id"] == trader_id), None)
     if found is None:
         abort(404)
-    public_url = url_for("traders.trader", trader_id=trader_id, lang=current_language(), _external=True)
+    public_url = url_for("traders.trader", trader_id=trader_id, _external=True)
     return _kiosk_page("kiosk/trader.html", trader=found, back=_back_target(), public_url=public_url,
                        qr=qr_svg(public_url, gettext("QR code for this trader's page")))
 
@@ -200,11 +205,11 @@ def message(kind: str):
     """A QR code of a public form: the resident fills it in on their own phone, never on the kiosk."""
     if kind not in MESSAGES:
         abort(404)
-    db, lang = get_db(), current_language()
+    db = get_db()
     subject = None
     if kind == "suggest":
         title = gettext("Suggest an activity")
-        form_url = url_for("suggest.suggest", lang=lang, _external=True)
+        form_url = url_for("suggest.suggest", _external=True)
     elif kind == "report":
         title = gettext("Report a problem")
         subject = get_asset(db, request.args.get("asset", ""))
@@ -212,14 +217,14 @@ def message(kind: str):
             # A problem is reported on a listing's own page: say how to reach one.
             return _kiosk_page("kiosk/message.html", title=title, qr=None, subject=None, form_url=None,
                                back=_back_target())
-        form_url = url_for("suggest.report", asset_id=subject["id"], lang=lang, _external=True)
+        form_url = url_for("suggest.report", asset_id=subject["id"], _external=True)
     else:
         title = gettext("Recommend a trader")
         trader_id = request.args.get("trader", "")
         subject = next((t for t in traders.public_traders(db, *rule(), local_now().date()) if t["id"] == trader_id),
                        None)
-        form_url = (url_for("traders.recommend", trader_id=trader_id, lang=lang, _external=True) if subject
-                    else url_for("traders.search", lang=lang, _external=True))
+        form_url = (url_for("traders.recommend", trader_id=trader_id, _external=True) if subject
+                    else url_for("traders.search", _external=True))
     return _kiosk_page("kiosk/message.html", title=title, subject=subject, form_url=form_url, back=_back_target(),
                        qr=qr_svg(form_url, gettext("QR code for the form: %(title)s", title=title)))
 
