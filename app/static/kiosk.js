@@ -12,6 +12,7 @@
   var home = body.getAttribute("data-home");
   if (!home || !(idleSeconds > 0) || !(countdownSeconds > 0)) { return; }
 
+  var screen = document.querySelector(".screen");
   var dialog = document.querySelector(".idle-dialog");
   var backdrop = document.querySelector(".idle-backdrop");
   var counter = dialog.querySelector(".idle-count");
@@ -34,6 +35,7 @@
     if (tickTimer) { clearInterval(tickTimer); tickTimer = null; }
     dialog.hidden = true;
     backdrop.hidden = true;
+    screen.inert = false;
   }
 
   function openDialog() {
@@ -41,6 +43,7 @@
     counter.textContent = String(left);
     dialog.hidden = false;
     backdrop.hidden = false;
+    screen.inert = true;  // modal: the screen behind cannot be reached until answered
     stay.focus();
     tickTimer = setInterval(function () {
       left -= 1;
