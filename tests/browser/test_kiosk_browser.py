@@ -171,3 +171,42 @@ def test_every_other_kiosk_screen_is_readable_and_reachable(browser, kiosk_serve
     if orientation == "portrait":
         assert run_axe(page) == []
     context.close()
+
+
+def test_a_connector_registers_a_kiosk_on_a_phone(browser, site_db, tmp_path, area):
+    from app.accounts import add_user
+
+    from .conftest import signed_in_phone
+
+    db_path, db = live_copy(site_db, tmp_path)
+    add_user(db, "Asha", "correct horse battery", "connector")
+    db.conn.close()
+    base, server = serve_app({"DATABASE": str(db_path), "SECRET_KEY": "browser test"})
+    try:
+        context, page = signed_in_phone(browser, base)
+        page.get_by_role("link", name="Kiosks").click()
+        page.get_by_role("link", name="Register a kiosk").click()
+        page.get_by_label("Library name").fill("Belgrave Library")
+        page.get_by_label("Where the kiosk is").fill("SW1A 1AA")
+        page.get_by_label("Idle time, in seconds").fill("10")
+        page.get_by_label("80 mm receipt roll").check()
+        page.get_by_role("button", name="Register the kiosk").click()
+        problems = page.locator(".error-summary").inner_text()  # explained, nothing saved
+        assert "outside Leicester" in problems and "from 30 to 1800" in problems
+        assert page.get_by_label("Library name").input_value() == "Belgrave Library"  # what was typed is kept
+        page.screenshot(path=str(SCREENSHOTS / "kiosk-workspace-form-phone.png"), full_page=True)
+        assert run_axe(page) == []
+        page.get_by_label("Where the kiosk is").fill("LE4 6JD")
+        page.get_by_label("Idle time, in seconds").fill("90")
+        assert page.get_by_label("Idle time, in seconds").bounding_box()["height"] >= 44
+        page.get_by_role("button", name="Register the kiosk").click()
+        page.wait_for_selector("text=Saved.")
+        assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+        assert f"{base}/kiosk/belgrave-library/" in page.content()
+        page.get_by_role("link", name="All kiosks").click()
+        assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+        assert run_axe(page) == []
+        page.screenshot(path=str(SCREENSHOTS / "kiosk-workspace-list-phone.png"), full_page=True)
+        context.close()
+    finally:
+        server.shutdown()
