@@ -27,7 +27,8 @@ from app.web.wording import category_name
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk/<slug>")
 
 PER_PAGE = 5  # big tiles: a page of results fits the lower part of a portrait screen
-COUNTDOWN_SECONDS = 30  # "Still there?" counts down this long (at least 20 s); tests may shorten it
+COUNTDOWN_SECONDS = 30  # "Still there?" counts down this long; tests may shorten it
+MIN_COUNTDOWN_SECONDS = 20
 
 
 @bp.url_value_preprocessor
@@ -57,10 +58,16 @@ def big_text() -> bool:
     return request.args.get("big") == "1"
 
 
+def _countdown() -> int:
+    """How long "Still there?" counts down: 30 s, never under 20 s outside tests (they cannot wait that long)."""
+    wanted = int(current_app.config.get("KIOSK_COUNTDOWN_SECONDS", COUNTDOWN_SECONDS))
+    return max(wanted, 1 if current_app.testing else MIN_COUNTDOWN_SECONDS)
+
+
 def _kiosk_page(template: str, **context):
     kiosk: Kiosk = g.kiosk
     home = url_for("kiosk.welcome", lang=kiosk.language, big=None)
-    countdown = max(int(current_app.config.get("KIOSK_COUNTDOWN_SECONDS", COUNTDOWN_SECONDS)), 1)
+    countdown = _countdown()
     return render_template(template, kiosk=kiosk, home_url=home, big=big_text(), countdown=countdown,
                            toggle_url=url_for(request.endpoint, **(request.view_args or {}),
                                               **{k: v for k, v in request.args.items() if k != "big"},
@@ -235,4 +242,4 @@ def kiosk_not_found(error):
     kiosk = g.get("kiosk")
     home = url_for("kiosk.welcome", slug=kiosk.slug, lang=kiosk.language, big=None) if kiosk else None
     return render_template("kiosk/missing.html", kiosk=kiosk, home_url=home, toggle_url=home, big=False,
-                           countdown=COUNTDOWN_SECONDS), 404
+                           countdown=_countdown()), 404

@@ -47,7 +47,8 @@ MEASURE = """() => {
   }
   const texts = [...document.querySelectorAll('body *')].filter(el => el.offsetParent !== null &&
       [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()));
-  const tiny = texts.filter(el => parseFloat(getComputedStyle(el).fontSize) < 24).map(el => el.textContent.trim().slice(0, 40));
+  const tiny = texts.filter(el => parseFloat(getComputedStyle(el).fontSize) < 24)
+                    .map(el => el.textContent.trim().slice(0, 40));
   const top = Math.min(...boxes.map(b => b.r.top + window.scrollY));
   const scrolls = document.documentElement.scrollHeight > window.innerHeight;
   window.scrollTo(0, 0);
