@@ -104,6 +104,10 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     from app.views import openreferral
 
     app.register_blueprint(openreferral.bp)
+    from app.views import kiosk, kiosk_workspace
+
+    app.register_blueprint(kiosk.bp)
+    app.register_blueprint(kiosk_workspace.bp)
     app.add_template_filter(slugify, "ward_slug")
     from app.traders.directory import SCHEMES
 

@@ -238,7 +238,8 @@ class patch_token_clock:
 
 
 SAMPLES = {"asset_id": "belgrave-library", "change_set": "1", "suggestion_id": "1", "token": "abc123",
-           "trader_id": "a-trader", "recommendation_id": "1", "walk_id": "a-walk", "seq": "1", "capture_id": "1"}
+           "trader_id": "a-trader", "recommendation_id": "1", "walk_id": "a-walk", "seq": "1", "capture_id": "1",
+           "kiosk_id": "1"}
 
 
 def post_routes(app):
@@ -259,7 +260,7 @@ def everything(app):
     db = sqlite_utils.Database(app.config["DATABASE"])
     tables = {t: list(db.execute(f"select * from [{t}]")) for t in (
         "users", "changes", "meta", "suggestions", "traders", "trader_checks", "recommendations",
-        "trader_changes", "rate_events", "used_forms", "captures")}
+        "trader_changes", "rate_events", "used_forms", "captures", "kiosks", "kiosk_changes")}
     tables["assets"] = list(db.execute("select id, status, version, last_verified from assets"))
     uploads = Path(app.instance_path) / "uploads"
     return tables, sorted(uploads.iterdir()) if uploads.exists() else []

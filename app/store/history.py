@@ -6,7 +6,8 @@ import sqlite_utils
 from app.clock import stamp
 
 # What has a history: its table and the column naming the thing changed.
-HISTORIES = {"asset": ("changes", "asset_id"), "trader": ("trader_changes", "trader_id")}
+HISTORIES = {"asset": ("changes", "asset_id"), "trader": ("trader_changes", "trader_id"),
+             "kiosk": ("kiosk_changes", "kiosk_id")}
 
 
 def record(db: sqlite_utils.Database, kind: str, subject_id: str, user_name: str, action: str,

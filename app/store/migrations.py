@@ -140,11 +140,33 @@ def _3_walks(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _4_kiosks(conn: sqlite3.Connection) -> None:
+    """Library kiosks: a touch screen's name, the place its lists are measured from, language, idle time, printer.
+
+    A kiosk's pages are public, so its slug only has to name it in the address, not be secret. Its
+    place is kept as the label it came from (a listing id or a postcode) with the point it gave.
+    """
+    _run(conn, """
+        create table if not exists kiosks (
+            id integer primary key, name text not null unique collate nocase,
+            slug text not null unique, place_label text not null, place_kind text not null
+                check (place_kind in ('listing', 'postcode')),
+            easting real not null, northing real not null, lat real not null, lon real not null, ward_code text,
+            language text not null default 'en', idle_seconds integer not null default 90,
+            printer text not null default 'a4' check (printer in ('a4', 'receipt', 'none')),
+            created_at text not null, created_by text not null, updated_at text, updated_by text);
+        create table if not exists kiosk_changes (
+            id integer primary key, kiosk_id text not null, at text not null, user_name text not null,
+            action text not null, field text, old_value text, new_value text, note text)
+    """)
+
+
 # The steps, in order: a database at version N has had the first N.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _1_workspace,
     _2_trust,
     _3_walks,
+    _4_kiosks,
 )
 LATEST = len(MIGRATIONS)
 

@@ -1,0 +1,1 @@
+"""Library kiosks: public touch screens that show the map in a library."""
