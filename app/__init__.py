@@ -92,6 +92,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     from app.views import calendars
 
     app.register_blueprint(calendars.bp)
+    from app.views import gaps
+
+    app.register_blueprint(gaps.bp)
     app.add_template_filter(slugify, "ward_slug")
     from app.traders.directory import SCHEMES
 

@@ -40,6 +40,9 @@ class Listings:
     northing: np.ndarray
     category: tuple[str, ...]
     not_on_map: Mapping  # ward code -> activities known only by their ward or at a private address
+    name: tuple[str, ...] = ()
+    lat: np.ndarray | None = None  # for maps
+    lon: np.ndarray | None = None  # ward code -> activities known only by their ward or at a private address
 
 
 def listings_from_index(index: AssetIndex) -> Listings:
@@ -54,7 +57,7 @@ def listings_from_index(index: AssetIndex) -> Listings:
             counts[row[5]] = counts.get(row[5], 0) + 1
     keep = np.flatnonzero(pinned)
     return Listings(index.easting[keep], index.northing[keep], tuple(category[i] for i in keep),
-                    MappingProxyType(counts))
+                    MappingProxyType(counts), tuple(index.rows[i][1] for i in keep), index.lat[keep], index.lon[keep])
 
 
 def nearest_metres(listing_xy: np.ndarray, postcode_xy: np.ndarray) -> np.ndarray:
@@ -119,6 +122,7 @@ class Gaps:
     lsoas: tuple[AreaGap, ...]
     wards: tuple[AreaGap, ...]
     listings: Listings
+    places: Neighbourhoods
 
     def lsoa(self, code: str) -> AreaGap:
         return next(a for a in self.lsoas if a.code == code)
@@ -162,7 +166,7 @@ def summarise(places: Neighbourhoods, listings: Listings, minutes_by_measure: Ma
                 lsoas=len(members), priority_lsoas=int(sum(a.priority for a in members)),
                 not_on_map=listings.not_on_map.get(code, 0))
         for (code, name), members in sorted(wards.items(), key=lambda item: item[0][1]))
-    return Gaps(minutes, settings, tuple(lsoas), ward_rows, listings)
+    return Gaps(minutes, settings, tuple(lsoas), ward_rows, listings, places)
 
 
 _WALKS = LRUCache(4)
