@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import math
-import shutil
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -141,3 +141,211 @@ def test_the_settings_are_checked(tmp_path):
                         .replace("large_share = 0.25", "") , encoding="utf-8")
         with pytest.raises(ConfigError, match=words):
             load_area(path)
+
+
+# --- The real city ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def places():
+    return neighbourhoods(load_area())
+
+
+@pytest.fixture(scope="module")
+def deprivation_rows():
+    with open(load_area().gaps.deprivation, encoding="utf-8-sig", newline="") as handle:
+        return {row["LSOA21CD"]: row for row in csv.DictReader(handle)}
+
+
+def test_the_weights_add_up_to_each_lsoas_60_plus(places, deprivation_rows):
+    totals = np.bincount(places.lsoa, weights=places.weight, minlength=len(places))
+    assert len(places) == len(deprivation_rows) == 200
+    for code, total in zip(places.codes, totals):
+        assert total == pytest.approx(int(deprivation_rows[code]["pop_60plus_mid2022"]))
+    assert len(places.postcodes) > 6000 and places.dropped_postcodes + len(places.postcodes) >= 6000
+
+
+def test_every_lsoa_appears_once(live_db, places, deprivation_rows):
+    db = store.connect(live_db)
+    found = gaps(db, load_area())
+    codes = [row.code for row in found.lsoas]
+    assert len(codes) == len(set(codes)) == 200 and set(codes) == set(deprivation_rows)
+    assert sum(w.lsoas for w in found.wards) == 200 and len(found.wards) == 21
+    for row in found.lsoas:
+        assert 0 <= row.far[ANY] <= row.older + 1e-6
+        assert row.idaopi_decile == int(deprivation_rows[row.code]["idaopi_decile"])
+
+
+def _gap_lsoa(found, places):
+    """The LSOA with the most people aged 60+ far from any activity, and one of its postcodes."""
+    worst = max(found.lsoas, key=lambda row: row.far[ANY])
+    i = places.codes.index(worst.code)
+    postcode = next(p for p, lsoa in zip(places.postcodes, places.lsoa) if lsoa == i and p)
+    return worst, postcode
+
+
+def test_adding_a_listing_in_a_gap_reduces_its_figure_and_a_ward_only_one_does_not(live_db, places):
+    from app.accounts import User
+    from app.assets.edits import save_asset
+
+    area = load_area()
+    db = store.connect(live_db)
+    before = gaps(db, area)
+    worst, postcode = _gap_lsoa(before, places)
+    ward_name = worst.ward_name
+    save_asset(db, area, User(1, "Asha", "connector"),
+               {"name": "Chair yoga at home", "category": "group_activity", "postcode": postcode,
+                "address": "1 A Street", "private_address": "1", "source": "test"})
+    save_asset(db, area, User(1, "Asha", "connector"),
+               {"name": "Somewhere in the ward", "category": "group_activity", "ward": ward_name, "source": "test"})
+    middle = gaps(db, area)
+    # A private address is someone's home: never measured; a ward-only listing has no pin: counted apart.
+    assert middle.lsoa(worst.code).far[ANY] == pytest.approx(worst.far[ANY])
+    assert middle.ward(worst.ward_code).not_on_map == before.ward(worst.ward_code).not_on_map + 2
+    save_asset(db, area, User(1, "Asha", "connector"),
+               {"name": "Lunch club", "category": "group_activity", "postcode": postcode, "source": "test"})
+    after = gaps(db, area)
+    assert after.lsoa(worst.code).far[ANY] < worst.far[ANY]
+    assert after.lsoa(worst.code).far["group_activity"] < worst.far["group_activity"]
+    assert after.lsoa(worst.code).far["library"] == pytest.approx(worst.far["library"])
+    db.conn.close()
+
+
+def test_the_figures_are_computed_once_per_data_version(live_db, monkeypatch):
+    db = store.connect(live_db)
+    area = load_area()
+    first = gaps(db, area)
+    monkeypatch.setattr(measure, "postcode_minutes", lambda *a: pytest.fail("computed again"))
+    assert gaps(db, area) is first
+    assert gaps(db, area, 20).minutes == 20  # another threshold re-adds the cached walks
+    db.conn.close()
+
+
+# --- The command ----------------------------------------------------------------------------------
+
+def run(*args):
+    return CliRunner().invoke(cli, ["gaps", *args], catch_exceptions=False)
+
+
+def test_the_command_summarises_by_ward_and_writes_csv_and_geojson(live_db, tmp_path):
+    result = run("--db", str(live_db))
+    assert result.exit_code == 0 and "Abbey" in result.output and "Priority neighbourhoods:" in result.output
+    out = tmp_path / "gaps.csv"
+    result = run("--db", str(live_db), "--category", "library", "--minutes", "15", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 200 and {r["threshold_minutes"] for r in rows} == {"15"}
+    assert "far_from_library" in rows[0] and "far_from_cafe" not in rows[0]
+    assert "English Indices of Deprivation 2025" in rows[0]["notes"] and rows[1]["notes"] == ""
+    db = store.connect(live_db)
+    found = gaps(db, load_area(), 15)
+    db.conn.close()
+    assert {r["lsoa_code"]: int(r["far_from_library"]) for r in rows} == \
+        {row.code: round(row.far["library"]) for row in found.lsoas}
+    geo = tmp_path / "gaps.geojson"
+    assert run("--db", str(live_db), "--out", str(geo)).exit_code == 0
+    data = json.loads(geo.read_text(encoding="utf-8"))
+    assert len(data["features"]) == 200 and data["threshold_minutes"] == 10
+    assert any("Office for National Statistics" in line for line in data["attribution"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--category", "bingo"), "is not a category"), (("--minutes", "0"), "0 is not in the range"),
+    (("--out", "gaps.xlsx"), "must end in .csv or .geojson")])
+def test_the_command_refuses_bad_choices(live_db, args, words):
+    result = CliRunner().invoke(cli, ["gaps", "--db", str(live_db), *args])
+    assert result.exit_code == 2 and words in result.output
+
+
+# --- The page -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app(live_db):
+    from test_workspace import NOW
+
+    return create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "NOW": NOW,
+                       "SECRET_KEY": "test only", "SESSION_COOKIE_SECURE": False})
+
+
+@pytest.fixture
+def signed_in(client):
+    sign_in(client)
+    return client
+
+
+@pytest.mark.parametrize("url", ["/workspace/gaps/", "/workspace/gaps/lsoas.csv", "/workspace/gaps/wards.csv",
+                                 "/workspace/gaps/lsoas.geojson", "/workspace/gaps/wards/E05010461"])
+def test_anonymous_visitors_are_sent_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/workspace/sign-in" in response.headers["Location"]
+
+
+def _table_rows(html):
+    table = html[html.index('id="gaps-table"'):html.index('id="gaps-wards"')]
+    return re.findall(r'<th scope="row">([^<]+) <span class="code">(E\d+)</span></th>\s*<td>[^<]*</td>\s*'
+                      r'<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)%</td>', table)
+
+
+def test_the_page_shows_every_lsoa_sorted_and_explains_itself(signed_in):
+    html = signed_in.get("/workspace/gaps/").get_data(as_text=True)
+    rows = _table_rows(html)
+    assert len(rows) == 200 and len({code for _, code, *_ in rows}) == 200
+    shares = [int(share) for *_, share in rows]
+    assert shares == sorted(shares, reverse=True)  # worst first by default
+    assert "shared equally between its live postcodes" in html and "English Indices of Deprivation 2025" in html
+    assert "not on the map yet" in html and "GP practices and advice services" in html
+    data = json.loads(re.search(r'<script type="application/json" id="gaps-data">(.*?)</script>', html, re.S).group(1))
+    assert len(data["lsoas"]) == 200 and data["listings"]
+    ascending = _table_rows(signed_in.get("/workspace/gaps/?sort=older&order=asc").get_data(as_text=True))
+    older = [int(o) for _, _, o, _, _ in ascending]
+    assert older == sorted(older) and 'aria-sort="ascending"' in signed_in.get("/workspace/gaps/?sort=older&order=asc").get_data(as_text=True)
+
+
+def test_the_choices_change_the_figures(signed_in):
+    ten = {code: int(far) for _, code, _, far, _ in _table_rows(signed_in.get("/workspace/gaps/").get_data(as_text=True))}
+    thirty = {code: int(far) for _, code, _, far, _ in
+              _table_rows(signed_in.get("/workspace/gaps/?minutes=30").get_data(as_text=True))}
+    assert all(thirty[c] <= ten[c] for c in ten) and sum(thirty.values()) < sum(ten.values())
+    html = signed_in.get("/workspace/gaps/?measure=health_service").get_data(as_text=True)
+    assert "the nearest gp practice or health service" in html
+    gp = {code: int(far) for _, code, _, far, _ in _table_rows(html)}
+    assert gp != ten
+
+
+@pytest.mark.parametrize("query, words", [("minutes=ten", "whole number of minutes from 1 to 60"),
+                                          ("minutes=0", "from 1 to 60"), ("measure=<b>bingo</b>", "&lt;b&gt;bingo")])
+def test_bad_choices_get_a_clear_message(signed_in, query, words):
+    response = signed_in.get(f"/workspace/gaps/?{query}")
+    assert response.status_code == 400 and words in response.get_data(as_text=True)
+    assert "<b>bingo" not in response.get_data(as_text=True)
+
+
+def test_the_downloads_hold_the_same_figures_with_their_credits(signed_in):
+    response = signed_in.get("/workspace/gaps/lsoas.csv?minutes=15")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 200 and rows[0]["threshold_minutes"] == "15"
+    assert "Open Government Licence" in rows[0]["notes"]
+    page = {code: int(far) for _, code, _, far, _ in
+            _table_rows(signed_in.get("/workspace/gaps/?minutes=15").get_data(as_text=True))}
+    assert {r["lsoa_code"]: int(r["far_from_any_activity"]) for r in rows} == page
+    wards = list(csv.DictReader(io.StringIO(signed_in.get("/workspace/gaps/wards.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(wards) == 21 and sum(int(w["people_60_plus"]) for w in wards) == sum(int(r["people_60_plus"]) for r in rows)
+    geo = signed_in.get("/workspace/gaps/lsoas.geojson").get_json(force=True)
+    assert len(geo["features"]) == 200 and geo["attribution"] and geo["notes"]
+    assert geo["features"][0]["geometry"]["type"] == "Polygon"
+
+
+def test_the_printable_ward_summary(signed_in):
+    response = signed_in.get("/workspace/gaps/wards/E05010461?minutes=15")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Belgrave: where are the gaps?" in html and "15 minutes" in html
+    assert html.count('<th scope="row">Leicester ') >= 7 and "not on the map yet" in html
+    assert "Open Government Licence" in html
+    assert signed_in.get("/workspace/gaps/wards/E05999999").status_code == 404
+
+
+def test_the_residents_ward_page_never_shows_deprivation(client):
+    html = client.get("/wards/belgrave").get_data(as_text=True)
+    assert client.get("/wards/belgrave").status_code == 200
+    for word in ("IDAOPI", "deprivation", "Deprivation", "deprived", "decile", "LSOA", "priority"):
+        assert word not in html

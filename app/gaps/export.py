@@ -30,53 +30,55 @@ def method_notes(gaps: Gaps) -> list[str]:
     ]
 
 
-def _figures(row: AreaGap) -> list:
-    cells = [round(row.older), round(row.far[ANY]), f"{row.share(ANY):.3f}"]
-    for key in MEASURES[1:]:
-        cells.append(round(row.far[key]))
+def _figures(row: AreaGap, measures) -> list:
+    cells = [round(row.older)]
+    for key in measures:
+        cells += [round(row.far[key]), round(row.share(key), 3)]
     return cells
 
 
-def _measure_headers() -> list[str]:
-    return ["people_60_plus", "far_from_any_activity", "share_far_from_any_activity",
-            *[f"far_from_{key}" for key in MEASURES[1:]]]
+def _measure_headers(measures) -> list[str]:
+    headers = ["people_60_plus"]
+    for key in measures:
+        name = "any_activity" if key == ANY else key
+        headers += [f"far_from_{name}", f"share_far_from_{name}"]
+    return headers
 
 
-def lsoa_csv(gaps: Gaps, rows: list[AreaGap] | None = None) -> str:
+def lsoa_csv(gaps: Gaps, measures: tuple[str, ...] = MEASURES) -> str:
     """One row per LSOA; the last column carries the method and credits on the first row only."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["lsoa_code", "lsoa_name", "ward_code", "ward_name", *_measure_headers(),
+    writer.writerow(["lsoa_code", "lsoa_name", "ward_code", "ward_name", *_measure_headers(measures),
                      "typical_minutes_to_any_activity", "idaopi_decile", "idaopi_score", "priority",
                      "threshold_minutes", "notes"])
     notes = " ".join(method_notes(gaps) + list(gaps.settings.attribution))
-    for i, row in enumerate(gaps.lsoas if rows is None else rows):
-        writer.writerow([row.code, neutralise(row.name), row.ward_code, neutralise(row.ward_name), *_figures(row),
+    for i, row in enumerate(gaps.lsoas):
+        writer.writerow([row.code, neutralise(row.name), row.ward_code, neutralise(row.ward_name), *_figures(row, measures),
                          "" if row.typical_minutes is None else int(row.typical_minutes), row.idaopi_decile,
                          row.idaopi_score, "yes" if row.priority else "no", gaps.minutes, notes if i == 0 else ""])
     return out.getvalue()
 
 
-def ward_csv(gaps: Gaps) -> str:
+def ward_csv(gaps: Gaps, measures: tuple[str, ...] = MEASURES) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["ward_code", "ward_name", "lsoas", *_measure_headers(), "priority_lsoas",
+    writer.writerow(["ward_code", "ward_name", "lsoas", *_measure_headers(measures), "priority_lsoas",
                      "activities_not_on_map", "threshold_minutes", "notes"])
     notes = " ".join(method_notes(gaps) + list(gaps.settings.attribution))
     for i, row in enumerate(gaps.wards):
-        writer.writerow([row.code, neutralise(row.name), row.lsoas, *_figures(row), row.priority_lsoas,
+        writer.writerow([row.code, neutralise(row.name), row.lsoas, *_figures(row, measures), row.priority_lsoas,
                          row.not_on_map, gaps.minutes, notes if i == 0 else ""])
     return out.getvalue()
 
 
-def lsoa_geojson(gaps: Gaps) -> dict:
+def lsoa_geojson(gaps: Gaps, measures: tuple[str, ...] = MEASURES) -> dict:
     """The LSOA polygons (EPSG:4326) with their figures; method and credits in the collection's properties."""
     features = []
     for row, geometry in zip(gaps.lsoas, gaps.places.geometries):
         properties = {"lsoa_code": row.code, "lsoa_name": row.name, "ward_code": row.ward_code,
                       "ward_name": row.ward_name}
-        properties.update(zip(_measure_headers(), _figures(row)))
-        properties["share_far_from_any_activity"] = round(row.share(ANY), 3)
+        properties.update(zip(_measure_headers(measures), _figures(row, measures)))
         properties.update(typical_minutes_to_any_activity=row.typical_minutes, idaopi_decile=row.idaopi_decile,
                           idaopi_score=row.idaopi_score, priority=row.priority)
         features.append({"type": "Feature", "geometry": geometry, "properties": properties})
