@@ -28,7 +28,7 @@
       var shape = L.geoJSON(lsoa.geometry, {
         style: {
           color: lsoa.priority ? "#d95f02" : "#4a4a4a",
-          weight: lsoa.priority ? 4 : 1,
+          weight: lsoa.priority ? 3 : 1,
           dashArray: lsoa.priority ? "8 6" : null,
           fillColor: lsoa.colour,
           fillOpacity: 0.75
@@ -53,6 +53,7 @@
     points.addTo(map);
     L.control.layers(null, {"Neighbourhoods": areas, "Listings": points}, {collapsed: false}).addTo(map);
     if (areas.getLayers().length) map.fitBounds(areas.getBounds());
+    holder.setAttribute("data-state", "ready");
   } catch (error) {
     document.getElementById("gaps-map-error").hidden = false;
     holder.hidden = true;
