@@ -6,6 +6,7 @@ import io
 import json
 import math
 import re
+import shutil
 
 import geopandas as gpd
 import numpy as np
@@ -164,8 +165,8 @@ def test_the_weights_add_up_to_each_lsoas_60_plus(places, deprivation_rows):
     assert len(places.postcodes) > 6000 and places.dropped_postcodes + len(places.postcodes) >= 6000
 
 
-def test_every_lsoa_appears_once(live_db, places, deprivation_rows):
-    db = store.connect(live_db)
+def test_every_lsoa_appears_once(built_db, places, deprivation_rows):
+    db = store.connect(built_db[0])
     found = gaps(db, load_area())
     codes = [row.code for row in found.lsoas]
     assert len(codes) == len(set(codes)) == 200 and set(codes) == set(deprivation_rows)
@@ -210,8 +211,8 @@ def test_adding_a_listing_in_a_gap_reduces_its_figure_and_a_ward_only_one_does_n
     db.conn.close()
 
 
-def test_the_figures_are_computed_once_per_data_version(live_db, monkeypatch):
-    db = store.connect(live_db)
+def test_the_figures_are_computed_once_per_data_version(built_db, monkeypatch):
+    db = store.connect(built_db[0])
     area = load_area()
     first = gaps(db, area)
     monkeypatch.setattr(measure, "postcode_minutes", lambda *a: pytest.fail("computed again"))
@@ -226,23 +227,23 @@ def run(*args):
     return CliRunner().invoke(cli, ["gaps", *args], catch_exceptions=False)
 
 
-def test_the_command_summarises_by_ward_and_writes_csv_and_geojson(live_db, tmp_path):
-    result = run("--db", str(live_db))
+def test_the_command_summarises_by_ward_and_writes_csv_and_geojson(built_db, tmp_path):
+    result = run("--db", str(built_db[0]))
     assert result.exit_code == 0 and "Abbey" in result.output and "Priority neighbourhoods:" in result.output
     out = tmp_path / "gaps.csv"
-    result = run("--db", str(live_db), "--category", "library", "--minutes", "15", "--out", str(out))
+    result = run("--db", str(built_db[0]), "--category", "library", "--minutes", "15", "--out", str(out))
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(rows) == 200 and {r["threshold_minutes"] for r in rows} == {"15"}
     assert "far_from_library" in rows[0] and "far_from_cafe" not in rows[0]
     assert "English Indices of Deprivation 2025" in rows[0]["notes"] and rows[1]["notes"] == ""
-    db = store.connect(live_db)
+    db = store.connect(built_db[0])
     found = gaps(db, load_area(), 15)
     db.conn.close()
     assert {r["lsoa_code"]: int(r["far_from_library"]) for r in rows} == \
         {row.code: round(row.far["library"]) for row in found.lsoas}
     geo = tmp_path / "gaps.geojson"
-    assert run("--db", str(live_db), "--out", str(geo)).exit_code == 0
+    assert run("--db", str(built_db[0]), "--out", str(geo)).exit_code == 0
     data = json.loads(geo.read_text(encoding="utf-8"))
     assert len(data["features"]) == 200 and data["threshold_minutes"] == 10
     assert any("Office for National Statistics" in line for line in data["attribution"])
@@ -251,18 +252,32 @@ def test_the_command_summarises_by_ward_and_writes_csv_and_geojson(live_db, tmp_
 @pytest.mark.parametrize("args, words", [
     (("--category", "bingo"), "is not a category"), (("--minutes", "0"), "0 is not in the range"),
     (("--out", "gaps.xlsx"), "must end in .csv or .geojson")])
-def test_the_command_refuses_bad_choices(live_db, args, words):
-    result = CliRunner().invoke(cli, ["gaps", "--db", str(live_db), *args])
+def test_the_command_refuses_bad_choices(built_db, args, words):
+    result = CliRunner().invoke(cli, ["gaps", "--db", str(built_db[0]), *args])
     assert result.exit_code == 2 and words in result.output
 
 
 # --- The page -------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def page_db(built_db, tmp_path_factory):
+    """One live copy for the page tests, which only read (live_db makes a copy per test)."""
+    from app.accounts import add_user
+
+    db_path = tmp_path_factory.mktemp("gaps") / "live.db"
+    shutil.copy(built_db[0], db_path)
+    db = store.connect(db_path)
+    store.migrate_connection(db.conn)
+    add_user(db, "Asha", "correct horse battery", "connector")
+    db.conn.close()
+    return db_path
+
+
 @pytest.fixture
-def app(live_db):
+def app(page_db):
     from test_workspace import NOW
 
-    return create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "", "NOW": NOW,
+    return create_app({"TESTING": True, "DATABASE": str(page_db), "TILE_URL": "", "NOW": NOW,
                        "SECRET_KEY": "test only", "SESSION_COOKIE_SECURE": False})
 
 
