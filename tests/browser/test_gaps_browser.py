@@ -79,4 +79,6 @@ def test_the_page_fits_a_phone_and_the_ward_summary_prints(browser, gaps_server)
     page.emulate_media(media="print")
     assert page.locator(".site-nav").is_hidden()
     page.pdf(path=str(SCREENSHOTS / "gaps-ward-belgrave.pdf"), format="A4")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.screenshot(path=str(SCREENSHOTS / "gaps-ward-belgrave-print.png"), full_page=True)
     context.close()
