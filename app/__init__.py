@@ -108,6 +108,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
 
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(kiosk_workspace.bp)
+    from app.views import gaps
+
+    app.register_blueprint(gaps.bp)
     app.add_template_filter(slugify, "ward_slug")
     from app.traders.directory import SCHEMES
 

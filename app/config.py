@@ -15,6 +15,17 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class GapsSettings:
+    """Where are the gaps? (area.toml [gaps]): the walk that counts as far, and what is a priority."""
+    minutes: int = 10                         # more than this many minutes' walk is "far"
+    priority_deciles: tuple[int, ...] = (1, 2)  # IDAOPI deciles (1 = most deprived 10 % in England)
+    large_share: float = 0.25                 # a priority LSOA has at least this share of its 60+ far away
+    lsoa_boundaries: Path | None = None       # LSOA 2021 polygons (GeoJSON) with each one's main ward
+    deprivation: Path | None = None           # English Indices of Deprivation per LSOA (CSV)
+    attribution: tuple[str, ...] = ()         # credits for those two files: shown where their figures are
+
+
+@dataclass(frozen=True)
 class Area:
     name: str
     lad_code: str
@@ -39,6 +50,7 @@ class Area:
     # Patch walks: minutes planned at each stop, and how old a check may be before the listing is due one
     walk_minutes_per_stop: int = 5
     walk_stale_months: int = 6
+    gaps: GapsSettings = GapsSettings()
     source_file: Path | None = field(default=None, compare=False)
 
     def about(self, language: str) -> tuple[str, ...]:
@@ -99,6 +111,7 @@ def load_area(path: str | Path | None = None) -> Area:
                                str(raw.get("open_data", {}).get("licence_url", "")).strip()),
             walk_minutes_per_stop=int(raw.get("walks", {}).get("minutes_per_stop", 5)),
             walk_stale_months=int(raw.get("walks", {}).get("stale_months", 6)),
+            gaps=_gaps(path, base, raw.get("gaps", {})),
             source_file=path,
         )
     except KeyError as exc:
@@ -116,3 +129,28 @@ def _category_synonyms(path: Path, table: dict) -> tuple[tuple[str, str], ...]:
                               f"category; use one of: {', '.join(CATEGORIES)}")
         pairs.append((category_key(word), slug))
     return tuple(pairs)
+
+
+def _gaps(path: Path, base: Path, table: dict) -> GapsSettings:
+    """Read and check [gaps]: whole minutes from 1 to 60, deciles 1-10, a share between 0 and 1."""
+    defaults = GapsSettings()
+    minutes = table.get("minutes", defaults.minutes)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 60:
+        raise ConfigError(f"area file {path}: [gaps] minutes must be a whole number of minutes from 1 to 60, "
+                          f"not {minutes!r}")
+    deciles = table.get("priority_deciles", list(defaults.priority_deciles))
+    if not isinstance(deciles, list) or not deciles or not all(isinstance(d, int) and 1 <= d <= 10 for d in deciles):
+        raise ConfigError(f"area file {path}: [gaps] priority_deciles must be a list of deciles from 1 to 10, "
+                          f"such as [1, 2], not {deciles!r}")
+    share = table.get("large_share", defaults.large_share)
+    if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share <= 1:
+        raise ConfigError(f"area file {path}: [gaps] large_share must be a fraction above 0 and at most 1, "
+                          f"such as 0.25, not {share!r}")
+    files = {}
+    for key in ("lsoa_boundaries", "deprivation"):
+        name = table.get(key)
+        if name and not (base / name).is_file():
+            raise ConfigError(f"area file {path}: the [gaps] {key} file {base / name} does not exist")
+        files[key] = base / name if name else None
+    return GapsSettings(minutes, tuple(sorted(set(deciles))), float(share), **files,
+                        attribution=tuple(str(line) for line in table.get("attribution", [])))

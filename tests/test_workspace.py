@@ -54,7 +54,7 @@ def workspace_routes(method):
 
     sample = {"asset_id": "belgrave-library", "change_set": "1", "suggestion_id": "1", "token": "abc123",
               "trader_id": "a-trader", "recommendation_id": "1", "walk_id": "a-walk", "seq": "1", "capture_id": "1",
-              "kiosk_id": "1"}
+              "kiosk_id": "1", "ward_code": "E05010461"}
     urls = []
     for rule in make({"TESTING": True, "DATABASE": "unused.db", "SECRET_KEY": "x"}).url_map.iter_rules():
         if rule.rule.startswith("/workspace") and method in rule.methods and not rule.rule.endswith(("sign-in", "sign-out")):
