@@ -10,6 +10,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AREA_FILE = PROJECT_ROOT / "area.toml"
 
 
+STREET_NETWORK_CREDIT = ("Walking routes: street network © OpenStreetMap contributors, "
+                         "available under the Open Database Licence (ODbL).")
+
+
 class ConfigError(Exception):
     """The area configuration is missing or malformed."""
 
@@ -33,6 +37,9 @@ class Area:
     category_synonyms: tuple[tuple[str, str], ...] = ()
     # A community connector per ward, as (ward name, contact text): empty until a council fills it in
     connectors: tuple[tuple[str, str], ...] = ()
+    # An OpenStreetMap extract (.osm.pbf or .osm) for real walking distances on patch walks; None:
+    # straight line x 1.3. `assetmap streets` turns it into a graph (see app/walks/streets.py).
+    street_network: Path | None = None
     source_file: Path | None = field(default=None, compare=False)
 
     def about(self, language: str) -> tuple[str, ...]:
@@ -72,6 +79,10 @@ def load_area(path: str | Path | None = None) -> Area:
         if about and not (base / about).is_file():
             raise ConfigError(f"area file {path}: the about file {base / about} does not exist")
         postcode_areas = tuple(str(a).upper() for a in area["postcode_areas"])
+        network = str(raw.get("walks", {}).get("street_network", "")).strip()
+        attribution = tuple(raw.get("attribution", {}).get("lines", []))
+        if network:  # the ODbL asks for this credit wherever the data is used
+            attribution += (STREET_NETWORK_CREDIT,)
         return Area(
             name=str(area["name"]),
             lad_code=str(area["lad_code"]),
@@ -82,13 +93,14 @@ def load_area(path: str | Path | None = None) -> Area:
             assets_csv=base / data["assets"],
             wards_dir=base / data["wards"],
             live_postcodes=base / live if live else None,
-            attribution=tuple(raw.get("attribution", {}).get("lines", [])),
+            attribution=attribution,
             timezone=str(area.get("timezone", "Europe/London")),
             example_postcode=str(area.get("example_postcode") or f"{postcode_areas[0]}1 1AA"),
             about_file=base / about if about else None,
             category_synonyms=_category_synonyms(path, raw.get("category_synonyms", {})),
             connectors=tuple((str(ward), str(contact).strip()) for ward, contact in raw.get("connectors", {}).items()
                              if str(contact).strip()),
+            street_network=base / network if network else None,
             source_file=path,
         )
     except KeyError as exc:
