@@ -105,7 +105,7 @@ def test_metres_are_the_sum_of_the_streets_walked(network):
     s0, s2, n0, n2, nw, d = at(1), at(3), at(4), at(6), at(8), at(9)
     m = network.metres([s0, s2, n0, n2, nw, d])
     assert m.shape == (6, 6)
-    assert np.allclose(m, m.T)
+    assert np.array_equal(m, m.T) and np.array_equal(m, np.round(m))
     assert np.all(np.diag(m) == 0)
     assert m[0, 1] == pytest.approx(1000, abs=1)  # S0-S1 once, though the street and its pavement both join them
     # Across the river only by the footbridge: 300 m apart, 2300 m to walk. Not the motorway (300),
@@ -130,9 +130,9 @@ def test_unconnected_or_far_points_get_the_straight_line_times_the_route_factor(
     far = (E0, N0_ - MAX_SNAP_METRES - 1000)  # nearest node S0 is 1400 m away: the extract does not cover it
     m = network.metres([s0, island, far, at(3)])
     assert np.isfinite(m).all()
-    assert m[0, 1] == pytest.approx(3000 * 1.3)
-    assert m[1, 3] == pytest.approx(2000 * 1.3)
-    assert m[2, 0] == pytest.approx((MAX_SNAP_METRES + 1000) * 1.3)
+    assert m[0, 1] == pytest.approx(3000 * 1.3, abs=0.5)
+    assert m[1, 3] == pytest.approx(2000 * 1.3, abs=0.5)
+    assert m[2, 0] == pytest.approx((MAX_SNAP_METRES + 1000) * 1.3, abs=0.5)
     assert m[0, 3] == pytest.approx(1000, abs=1)  # the others still walk the streets
     assert network.path(s0, island) == [s0, island]
     assert network.path(far, s0) == [far, s0]

@@ -239,7 +239,7 @@ class StreetNetwork:
         return found
 
     def metres(self, points) -> np.ndarray:
-        """Walking metres between every pair of points (n x n, zero on the diagonal, never infinite)."""
+        """Whole walking metres between every pair of points (n x n, symmetric, zero on the diagonal, never infinite)."""
         xy, nodes, snap = self._snap(points)
         n = len(xy)
         straight = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
@@ -253,9 +253,9 @@ class StreetNetwork:
         off = snap > MAX_SNAP_METRES
         usable = np.isfinite(walked) & ~off[:, None] & ~off[None, :]
         result = np.where(usable, walked, fallback)
-        # Walking is the same both ways; the two searches can differ in the last float digit, and
-        # a TSP solver can chase such differences for ever.
-        result = np.minimum(result, result.T)
+        # Walking is the same both ways, and in whole metres (finer is noise): python-tsp's
+        # Lin-Kernighan never finished on 60 city stops given metres that differed in the last digits.
+        result = np.round(np.minimum(result, result.T))
         np.fill_diagonal(result, 0.0)
         return result
 
