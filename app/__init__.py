@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     )
     app.config.from_mapping(
         DATABASE=str(Path(app.instance_path) / "assetmap.db"),
+        STREET_GRAPH=str(Path(app.instance_path) / "streets.npz"),  # built by `assetmap streets`
         AREA_FILE=str(area_file or area_file_from_env()),
         # Map tiles are the only thing the site may fetch from another host. Set TILE_URL to ""
         # (ASSETMAP_TILE_URL="") to run without tiles: boundaries and points still show.
@@ -111,6 +112,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     from app.views import gaps
 
     app.register_blueprint(gaps.bp)
+    from app.walks import streets
+
+    streets.init_app(app)
     app.add_template_filter(slugify, "ward_slug")
     from app.traders.directory import SCHEMES
 
