@@ -221,6 +221,31 @@ def test_the_figures_are_computed_once_per_data_version(built_db, monkeypatch):
     db.conn.close()
 
 
+def test_with_a_street_network_the_walks_are_measured_along_it(built_db):
+    """The same distance code as patch walks: gaps() hands the area's network the listings and postcodes."""
+    from app.gaps.export import method_notes
+
+    class Network:  # stands in for app.walks.streets.StreetNetwork: every postcode 2 km from everything
+        graph_path = "streets.npz"
+
+        def __init__(self):
+            self.asked = []
+
+        def nearest_metres(self, sources, targets):
+            self.asked.append((len(sources), len(targets)))
+            return np.full(len(targets), 2000.0 if len(sources) else np.inf)
+
+    db = store.connect(built_db[0])
+    area = load_area()
+    network = Network()
+    along = gaps(db, area, network=network)
+    assert network.asked and all(targets > 6000 for _, targets in network.asked)
+    assert along.along_streets and not gaps(db, area).along_streets
+    assert all(row.share(ANY) == pytest.approx(1.0) for row in along.lsoas if row.older)  # 40 min > 10: all far
+    assert "street network" in " ".join(method_notes(along)) and "1.3" not in " ".join(method_notes(along))
+    db.conn.close()
+
+
 # --- The command ----------------------------------------------------------------------------------
 
 def run(*args):

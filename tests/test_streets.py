@@ -285,3 +285,15 @@ def test_a_walk_planned_on_the_network_walks_and_draws_its_streets(network):
     assert len(first["path"]) > 2
     assert plan.route.walking_minutes == pytest.approx(sum(saved["legs"][i]["metres"] for i in range(len(legs) - 1)) / 50,
                                                        abs=0.1)
+
+
+def test_nearest_source_for_many_points_in_one_search_agrees_with_metres(network):
+    sources = [at(4), at(9)]                         # N0, and D at the dead end
+    targets = [at(1), at(8), at(10), (E0 + 480, N0_ - 20)]
+    nearest = network.nearest_metres(sources, targets)
+    full = network.metres(sources + targets)
+    for j in range(len(targets)):
+        assert nearest[j] == pytest.approx(full[:2, 2 + j].min(), abs=1)
+    assert nearest[0] == pytest.approx(700, abs=1)   # S0 to D: along South Street, down the close
+    assert nearest[2] == pytest.approx(math.dist(at(10), at(9)) * 1.3, abs=1)  # the island: straight x 1.3
+    assert np.isinf(network.nearest_metres([], targets)).all()

@@ -17,8 +17,10 @@ def method_notes(gaps: Gaps) -> list[str]:
         "Where older people live: each LSOA's residents aged 60 and over (mid-2022 estimates) are shared "
         "equally between its live postcodes. This is an approximation: the postcode list cannot tell homes "
         "from businesses, and some postcodes have more homes than others.",
-        f"Far means more than {gaps.minutes} minutes' easy walk to the nearest listing: the straight line "
-        "made 1.3 times longer for streets, at 3 km/h, rounded to the minute as residents' pages show it.",
+        f"Far means more than {gaps.minutes} minutes' easy walk to the nearest listing: "
+        + ("along the paths and streets of the area's OpenStreetMap street network (the one patch walks use), "
+           if gaps.along_streets else "the straight line made 1.3 times longer for streets, ")
+        + "at 3 km/h, rounded to the minute as residents' pages show it.",
         f"Any activity means the things to do ({activities}); GP practices and advice services are "
         "counted only in their own columns.",
         "Listings known only by their ward, or at a private address, have no point on the map: they are "

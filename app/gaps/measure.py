@@ -8,7 +8,7 @@ Two steps, each cached per version of the data:
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -63,8 +63,8 @@ def listings_from_index(index: AssetIndex) -> Listings:
 def nearest_metres(listing_xy: np.ndarray, postcode_xy: np.ndarray) -> np.ndarray:
     """Return, for each postcode point, the straight-line metres to the nearest listing point (inf if none).
 
-    Points are (n, 2) arrays in metres (EPSG:27700). This is the one place distances are made: a
-    street-network distance would replace this function (not wired yet; see README).
+    Points are (n, 2) arrays in metres (EPSG:27700). The straight-line distance; with a street
+    network, postcode_minutes asks the network (app/walks/streets.py) instead.
     """
     if len(listing_xy) == 0:
         return np.full(len(postcode_xy), np.inf)
@@ -78,8 +78,12 @@ def walking_minutes_of(metres: np.ndarray) -> np.ndarray:
     return minutes  # inf stays inf: no listing of that kind at all
 
 
-def postcode_minutes(places: Neighbourhoods, listings: Listings) -> Mapping:
-    """Minutes from every postcode to the nearest listing of each measure (ANY and each category)."""
+def postcode_minutes(places: Neighbourhoods, listings: Listings, network=None) -> Mapping:
+    """Minutes from every postcode to the nearest listing of each measure (ANY and each category).
+
+    With a street network (app/walks/streets.py, the one patch walks use), minutes are walked along
+    its paths at the same pace; otherwise the straight line x 1.3, as residents are told.
+    """
     postcode_xy = np.column_stack([places.easting, places.northing])
     listing_xy = np.column_stack([listings.easting, listings.northing])
     category = np.array(listings.category, dtype=object)
@@ -87,7 +91,11 @@ def postcode_minutes(places: Neighbourhoods, listings: Listings) -> Mapping:
     for key in MEASURES:
         wanted = np.isin(category, ACTIVITY_CATEGORIES if key == ANY else (key,)) if len(category) else \
             np.zeros(0, dtype=bool)
-        minutes = walking_minutes_of(nearest_metres(listing_xy[wanted], postcode_xy))
+        if network is not None:
+            walked = network.nearest_metres(listing_xy[wanted], postcode_xy)
+            minutes = np.maximum(1, np.round(walked / WALKING_METRES_PER_MINUTE))
+        else:
+            minutes = walking_minutes_of(nearest_metres(listing_xy[wanted], postcode_xy))
         minutes.flags.writeable = False
         out[key] = minutes
     return MappingProxyType(out)
@@ -123,6 +131,7 @@ class Gaps:
     wards: tuple[AreaGap, ...]
     listings: Listings
     places: Neighbourhoods
+    along_streets: bool = False  # walked along the area's street network, not the straight line x 1.3
 
     def lsoa(self, code: str) -> AreaGap:
         return next(a for a in self.lsoas if a.code == code)
@@ -174,14 +183,17 @@ _SUMMARIES = LRUCache(32)
 _BUILDING = threading.Lock()
 
 
-def gaps(db, area, minutes: int | None = None) -> Gaps:
-    """Return the figures for the database's current listings, computed once per data version and threshold."""
+def gaps(db, area, minutes: int | None = None, network=None) -> Gaps:
+    """Return the figures for the database's current listings, computed once per data version and threshold.
+
+    `network` is the area's street network when one is built (then distances are walked along it).
+    """
     from app.assets.index import asset_index
     from app.gaps.areas import neighbourhoods
     from app.store.connection import data_version
 
     minutes = area.gaps.minutes if minutes is None else minutes
-    key = (data_version(db), area)
+    key = (data_version(db), area, getattr(network, "graph_path", None))
     found = _SUMMARIES.get((key, minutes))
     if found is not None:
         return found
@@ -190,8 +202,8 @@ def gaps(db, area, minutes: int | None = None) -> Gaps:
         if walks is None:
             places = neighbourhoods(area)
             listings = listings_from_index(asset_index(db))
-            walks = (places, listings, postcode_minutes(places, listings))
+            walks = (places, listings, postcode_minutes(places, listings, network))
             _WALKS.put(key, walks)
-        found = summarise(*walks, area.gaps, minutes)
+        found = replace(summarise(*walks, area.gaps, minutes), along_streets=network is not None)
         _SUMMARIES.put((key, minutes), found)
     return found

@@ -65,7 +65,7 @@ def _load(area):
     except BadChoice as exc:
         abort(Response(render_template("workspace/message.html", title="Cannot show that", message=str(exc)), 400))
     try:
-        return measure, minutes, gaps(get_db(), area, minutes)
+        return measure, minutes, gaps(get_db(), area, minutes, current_app.extensions.get("street_network"))
     except GapsDataError as exc:
         abort(Response(render_template("workspace/message.html", title="No figures yet", message=str(exc)), 503))
 

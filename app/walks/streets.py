@@ -261,6 +261,33 @@ class StreetNetwork:
         np.fill_diagonal(result, 0.0)
         return result
 
+    def nearest_metres(self, sources, targets) -> np.ndarray:
+        """For each target point, the walking metres to its nearest source point (one search for all sources).
+
+        The search starts from a spare node joined to every source's street point by the walk to
+        it, so one pass finds each street point's nearest source. A target the streets do not reach,
+        or over MAX_SNAP_METRES from any street, gets the straight line x ROUTE_FACTOR to its nearest
+        source, as metres() does; with no sources at all, every target is infinitely far.
+        """
+        source_xy, source_nodes, source_snap = self._snap(sources)
+        target_xy, target_nodes, target_snap = self._snap(targets)
+        if len(source_xy) == 0:
+            return np.full(len(target_xy), np.inf)
+        straight, _ = cKDTree(source_xy).query(target_xy)
+        fallback = straight * ROUTE_FACTOR
+        usable_sources = source_snap <= MAX_SNAP_METRES
+        if not usable_sources.any():
+            return fallback
+        graph = self.graph.matrix
+        n = graph.shape[0]
+        joined = csr_matrix((source_snap[usable_sources], (np.full(usable_sources.sum(), n), source_nodes[usable_sources])),
+                            shape=(n + 1, n + 1))
+        grown = csr_matrix((graph.data, graph.indices, graph.indptr.tolist() + [graph.nnz]), shape=(n + 1, n + 1))
+        along = dijkstra(grown + joined, directed=True, indices=n)[:n]
+        walked = along[target_nodes] + target_snap
+        usable = np.isfinite(walked) & (target_snap <= MAX_SNAP_METRES)
+        return np.where(usable, walked, fallback)
+
     def path(self, a, b) -> list[tuple[float, float]]:
         """The walking line from a to b: a, the network nodes in between, b (just [a, b] with no path)."""
         xy, nodes, snap = self._snap([a, b])
@@ -286,6 +313,15 @@ class StreetNetwork:
         if between and math.dist(between[-1], end) < SAME_POINT_METRES:
             between.pop()
         return [start, *between, end]
+
+
+def usable_network(area, graph_path: str | Path) -> StreetNetwork | None:
+    """The area's street network, if it names one and the graph at graph_path was built from that same extract."""
+    source = area.street_network
+    graph_path = Path(graph_path)
+    if source is None or not graph_path.is_file() or built_source(graph_path) != source.resolve():
+        return None
+    return StreetNetwork(graph_path)
 
 
 def init_app(app) -> None:
