@@ -207,8 +207,13 @@ def test_serve_answers_over_http_from_a_worker_process_per_cpu_asked_for(tmp_pat
             except OSError:
                 time.sleep(0.2)
         assert page is not None and "Test lunch club" in page
-        children = [p for p in os.listdir("/proc") if p.isdigit()
-                    and open(f"/proc/{p}/stat").read().split(") ")[1].split()[1] == str(server.pid)]
+        def parent_of(pid: str) -> str | None:
+            try:
+                return open(f"/proc/{pid}/stat").read().split(") ")[1].split()[1]
+            except (FileNotFoundError, ProcessLookupError):  # a process that ended while we looked
+                return None
+
+        children = [p for p in os.listdir("/proc") if p.isdigit() and parent_of(p) == str(server.pid)]
         assert len(children) == 2  # two worker processes under the one server
     finally:
         os.killpg(server.pid, signal.SIGINT)

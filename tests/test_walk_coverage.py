@@ -70,7 +70,7 @@ def test_a_ward_with_no_located_listings_says_so_on_the_dashboard(client, db):
     assert row.located == 0 and row.share_checked is None
     sign_in(client)
     html = client.get(f"/workspace/?ward={BELGRAVE}").get_data(as_text=True)
-    cells = re.search(r'<th scope="row">Belgrave</th>(.*?)</tr>', html, re.DOTALL).group(1)
+    cells = re.search(r'<th scope="row"><a [^>]*>Belgrave</a></th>(.*?)</tr>', html, re.DOTALL).group(1)
     assert re.findall(r"<td>([^<]*)</td>", cells)[:2] == ["Never", "No listings with a place"]
 
 
@@ -87,6 +87,6 @@ def test_the_dashboard_shows_coverage_for_every_ward(client, db, area):
     table = html[html.index('id="coverage"'):]
     wards = db.execute("select count(*) from wards").fetchone()[0]
     assert len(re.findall(r'<th scope="row">', table)) == wards
-    cells = re.search(r'<th scope="row">Belgrave</th>(.*?)</tr>', table, re.DOTALL).group(1)
+    cells = re.search(r'<th scope="row"><a [^>]*>Belgrave</a></th>(.*?)</tr>', table, re.DOTALL).group(1)
     share = f"{round(100 / len(places))}% (1 of {len(places)})"
     assert re.findall(r"<td>([^<]*)</td>", cells)[:2] == ["20 November 2026", share]
