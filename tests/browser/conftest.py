@@ -173,7 +173,12 @@ PHONE = {"width": 390, "height": 844}
 
 def signed_in_phone(browser, base, **options):
     """Open a 390 px phone context signed in to the workspace as Asha; return (context, page)."""
-    context = browser.new_context(viewport=PHONE, **options)
+    return signed_in(browser, base, PHONE, **options)
+
+
+def signed_in(browser, base, viewport, **options):
+    """Open a browser context of this size signed in to the workspace as Asha; return (context, page)."""
+    context = browser.new_context(viewport=viewport, **options)
     page = context.new_page()
     page.goto(base + "/workspace/sign-in")
     page.get_by_label("Name").fill("Asha")

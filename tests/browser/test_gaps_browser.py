@@ -7,7 +7,7 @@ import pytest
 
 from app.accounts import add_user
 
-from .conftest import PHONE, SCREENSHOTS, live_copy, run_axe, serve_app
+from .conftest import PHONE, SCREENSHOTS, live_copy, run_axe, serve_app, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -18,17 +18,6 @@ def gaps_server(site_db, tmp_path_factory):
     base, server = serve_app({"DATABASE": str(db_path), "SECRET_KEY": "browser test"})
     yield base
     server.shutdown()
-
-
-def signed_in(browser, base, viewport):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.goto(base + "/workspace/sign-in")
-    page.get_by_label("Name").fill("Asha")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("h1:has-text('Needs attention')")
-    return context, page
 
 
 def test_the_map_draws_every_lsoa_and_the_table_and_a_choice_changes_them(browser, gaps_server):
