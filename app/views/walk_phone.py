@@ -32,7 +32,7 @@ def _made_by_someone_else(item: dict) -> dict | None:
             "message": f"{by} made this on this phone. It is kept here until {by} signs in and opens this walk."}
 
 
-def _no_walk():
+def no_walk():
     return render_template("workspace/message.html", title="No such walk",
                            message="There is no walk at this address. It may have been mistyped or removed: "
                                    "plan a new walk, or ask whoever printed the sheet."), 404
@@ -61,7 +61,7 @@ def go(walk_id: str):
 def _go(walk_id: str, answered: dict | None = None, status: int = 200):
     walk = load_walk(get_write_db(), walk_id)
     if walk is None:
-        return _no_walk()
+        return no_walk()
     stops = phone_stops(get_write_db(), walk)
     chosen = _int_or_none(request.args.get("stop"))
     shown = (answered or {}).get("seq") or chosen
@@ -98,7 +98,7 @@ def _record(walk_id: str, item: dict):
 def outcome(walk_id: str, seq: int):
     """Record one stop's outcome from the page's own form (the phone's script sends them through sync instead)."""
     if load_walk(get_write_db(), walk_id) is None:
-        return _no_walk()
+        return no_walk()
     item = {k: request.form.get(k, "") for k in ("outcome", "based_on", "note")}
     if request.form.get("outcome") == "changed":
         item.update({k: request.form.get(k, "") for k in SHORT_EDIT})
@@ -135,6 +135,6 @@ def sync(walk_id: str):
 def finish(walk_id: str):
     """Finish a walk by hand, with stops still unvisited (rain, a closed road)."""
     if load_walk(get_write_db(), walk_id) is None:
-        return _no_walk()
+        return no_walk()
     finish_walk(get_write_db(), walk_id)
     return redirect(url_for(".go", walk_id=walk_id))

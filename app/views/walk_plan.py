@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from app.places.locate import LocateError, from_coordinates, from_postcode
 from app.views.auth import sign_in_required
+from app.views.walk_phone import no_walk
 from app.walks.planner import End, PlanError, candidates, make_plan
 from app.walks.progress import phone_stops
 from app.walks.route import StraightLine
@@ -204,9 +205,7 @@ def overview(walk_id: str):
     db = get_write_db()
     walk = load_walk(db, walk_id)
     if walk is None:
-        return render_template("workspace/message.html", title="No such walk",
-                               message="There is no walk at this address. It may have been mistyped or removed: "
-                                       "plan a new walk, or ask whoever printed the sheet."), 404
+        return no_walk()
     stops = phone_stops(db, walk)
     return render_template("workspace/walks/overview.html", walk=walk, stops=stops,
                            route_stops=[s for s in stops if s["lat"] is not None or s["gone"]],

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from app.formats.gpx import walk_gpx
 from app.places.wards import slugify
 from app.views.auth import sign_in_required
-from app.views.walk_phone import _no_walk
+from app.views.walk_phone import no_walk
 from app.walks.route_map import route_map
 from app.walks.sheet import ASK_AROUND, CHECKS, planned_on, walk_sheet
 from app.walks.walk import load_walk
@@ -22,7 +22,7 @@ bp = Blueprint("walk_sheet", __name__, url_prefix="/workspace/walks")
 def sheet(walk_id: str):
     walk = load_walk(get_write_db(), walk_id)
     if walk is None:
-        return _no_walk()
+        return no_walk()
     found = walk_sheet(get_write_db(), walk)
     go_url = url_for("walk_phone.go", walk_id=walk.id, _external=True)
     return render_template(
@@ -37,7 +37,7 @@ def sheet(walk_id: str):
 def gpx(walk_id: str):
     walk = load_walk(get_write_db(), walk_id)
     if walk is None:
-        return _no_walk()
+        return no_walk()
     creator = f"{current_app.config['AREA'].name} Community Map"
     filename = f"walk-{slugify(walk.title)[:60].strip('-') or 'patch'}.gpx"
     return Response(walk_gpx(walk_sheet(get_write_db(), walk), creator), mimetype="application/gpx+xml",
