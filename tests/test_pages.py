@@ -477,3 +477,41 @@ def test_map_of_many_listings_does_not_preload_them_all(built_db):
     bounds = json.loads(re.search(r'"viewBounds": (\[\[[^\]]*\], \[[^\]]*\]\])', html).group(1))
     (south, west), (north, east) = bounds
     assert 52.5 < south < north < 52.8 and -1.3 < west < east < -1.0  # the listings' own box, in Leicester
+
+
+def test_each_listing_s_map_is_centred_on_that_listing(client, built_db):
+    """Map shells are made once and reused; each page must still get its own centre and points."""
+    db_path, _ = built_db
+    import sqlite3
+    with sqlite3.connect(db_path) as db:
+        placed = db.execute("SELECT id, lat, lon FROM assets WHERE lat IS NOT NULL ORDER BY id LIMIT 3").fetchall()
+    for asset_id, lat, lon in placed * 2:  # the second time round, every shell comes from the cache
+        html = page(client, f"/assets/{asset_id}")
+        script = html[html.index("L.map("):]
+        centre = re.search(r"center: (\[[^\]]*\])", script).group(1)
+        assert json.loads(centre) == pytest.approx([lat, lon])
+        options = json.loads(re.search(r"window\.assetMap\.start\(map_asset_map, (\{.*\})\);", script).group(1))
+        assert options["pointsUrl"] == f"/api/assets/{asset_id}.geojson"
+        assert "__ASSET_LAYERS_OPTIONS__" not in html and "-89.0123456789" not in html
+
+
+def _how_far(html, asset_id):
+    card = html[html.index(f'<a href="/assets/{asset_id}'):]
+    card = card[:card.index("</li>")]
+    return re.search(r"<dt>How far</dt><dd>([^<]*)</dd>", card).group(1)
+
+
+def test_result_cards_are_reused_but_each_resident_sees_their_own_distance_language_and_edits(client, built_db):
+    """Cards are kept between pages (app/web/cards.py): the distance, language and data must still be each page's."""
+    near = page(client, "/?postcode=LE4+6JD&category=library")
+    far = page(client, "/?postcode=LE2+1XL&category=library")
+    assert _how_far(near, "belgrave-library") != _how_far(far, "belgrave-library")
+    assert _how_far(page(client, "/?postcode=LE4+6JD&category=library"), "belgrave-library") == _how_far(near, "belgrave-library")
+    gujarati = page(client, "/?postcode=LE4+6JD&category=library&lang=gu")
+    assert "Add to my list" not in gujarati and "Add to my list" in near
+    db_path, _ = built_db
+    import sqlite3
+    with sqlite3.connect(db_path) as db:  # an edit, as the workspace makes one: the data's version moves on
+        db.execute("update assets set name = 'Belgrave Library & Neighbourhood Centre' where id = 'belgrave-library'")
+        db.execute("update meta set value = cast(value as integer) + 1 where key = 'data_version'")
+    assert "Belgrave Library &amp; Neighbourhood Centre" in page(client, "/?postcode=LE4+6JD&category=library")

@@ -47,8 +47,7 @@ class AssetLayers(MacroElement):
     def __init__(self, options: dict):
         super().__init__()
         self._name = "AssetLayers"
-        # json.dumps output is safe inside a <script> only once "<" is escaped.
-        self.options_json = json.dumps(options, ensure_ascii=False).replace("<", "\\u003c")
+        self.options_json = _options_json(options)
 
 
 def latlon(lon: float, lat: float) -> list[float]:
@@ -56,23 +55,39 @@ def latlon(lon: float, lat: float) -> list[float]:
     return [lat, lon]
 
 
-# folium compiles its templates anew for every map (about 6 ms a page); the parts depend only on
-# the arguments, and a site has few distinct maps (one per listing, ward and search language).
-_BUILT = LRUCache(512)
+# folium compiles its templates anew for every map, and looks its tile server up in a list of
+# hundreds (about 10 ms a page: half of a listing page's time). The shell of a map depends only on
+# its zoom, tiles and element, so it is made once with stand-ins for the centre and the options,
+# and each page puts its own in: a site has thousands of listings but only a few kinds of map.
+_BUILT = LRUCache(64)
+_CENTRE_MARK = (-89.0123456789, 179.0123456789)  # a place no map of ours is centred on
+_OPTIONS_MARK = "__ASSET_LAYERS_OPTIONS__"
 
 
 def build_map(centre: tuple[float, float], zoom: int, tiles: dict | None, options: dict,
               element_id: str = "map") -> dict:
     """Return the parts of a map page: the map's <div> and its script."""
-    key = json.dumps([centre, zoom, tiles, options, element_id], sort_keys=True, default=str)
+    key = json.dumps([zoom, tiles, element_id], sort_keys=True, default=str)
     parts = _BUILT.get(key)
     if parts is None:
-        parts = _render_map(centre, zoom, tiles, options, element_id)
+        parts = _render_map(_CENTRE_MARK, zoom, tiles, _OPTIONS_MARK, element_id)
+        # Each stand-in must appear exactly once, or putting the real values in could go wrong.
+        assert parts["script"].count(json.dumps(list(_CENTRE_MARK))) == 1, "folium changed how it writes the centre"
+        assert parts["script"].count(_OPTIONS_MARK) == 1
         _BUILT.put(key, parts)
-    return dict(parts)  # a copy: the cached parts are never changed by a page
+    script = (parts["script"].replace(json.dumps(list(_CENTRE_MARK)), json.dumps([float(c) for c in centre]))
+              .replace(_OPTIONS_MARK, _options_json(options)))
+    return {"html": parts["html"], "script": script}
 
 
-def _render_map(centre: tuple[float, float], zoom: int, tiles: dict | None, options: dict,
+def _options_json(options) -> str:
+    """The options as JavaScript; json.dumps output is safe inside a <script> only once "<" is escaped."""
+    if options == _OPTIONS_MARK:
+        return _OPTIONS_MARK
+    return json.dumps(options, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _render_map(centre: tuple[float, float], zoom: int, tiles: dict | None, options,
                 element_id: str) -> dict:
     fmap = LocalMap(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True)
     # A stable id, so the page's CSS and tests can find it; it is also a JavaScript name.
