@@ -501,17 +501,18 @@ def _how_far(html, asset_id):
     return re.search(r"<dt>How far</dt><dd>([^<]*)</dd>", card).group(1)
 
 
-def test_result_cards_are_reused_but_each_resident_sees_their_own_distance_language_and_edits(client, built_db):
+def test_result_cards_are_reused_but_each_resident_sees_their_own_distance_language_and_edits(live_db):
     """Cards are kept between pages (app/web/cards.py): the distance, language and data must still be each page's."""
+    client = create_app({"TESTING": True, "DATABASE": str(live_db), "TILE_URL": "",
+                         "NOW": datetime(2026, 11, 26, 9, 0)}).test_client()
     near = page(client, "/?postcode=LE4+6JD&category=library")
     far = page(client, "/?postcode=LE2+1XL&category=library")
     assert _how_far(near, "belgrave-library") != _how_far(far, "belgrave-library")
     assert _how_far(page(client, "/?postcode=LE4+6JD&category=library"), "belgrave-library") == _how_far(near, "belgrave-library")
     gujarati = page(client, "/?postcode=LE4+6JD&category=library&lang=gu")
     assert "Add to my list" not in gujarati and "Add to my list" in near
-    db_path, _ = built_db
     import sqlite3
-    with sqlite3.connect(db_path) as db:  # an edit, as the workspace makes one: the data's version moves on
+    with sqlite3.connect(live_db) as db:  # an edit, as the workspace makes one: the data's version moves on
         db.execute("update assets set name = 'Belgrave Library & Neighbourhood Centre' where id = 'belgrave-library'")
         db.execute("update meta set value = cast(value as integer) + 1 where key = 'data_version'")
     assert "Belgrave Library &amp; Neighbourhood Centre" in page(client, "/?postcode=LE4+6JD&category=library")

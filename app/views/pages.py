@@ -196,8 +196,8 @@ def home():
     return render_template(
         "pages/home.html", nothing=alternatives(db, parsed.query, now) if nothing else None,
         connector=connectors.get(names.get(origin.ward_code)) if nothing and origin else None,
-        args=args, searched=searched, found=found, shown=hydrate(db, pages.items), pages=pages,
-        printing=printing, services=hydrate(db, services if printing else services[:SERVICES_SHOWN]),
+        args=args, searched=searched, found=found, shown=tuple(pages.items), pages=pages,  # result_list fills in only the cards it has not kept
+        printing=printing, services=tuple(services if printing else services[:SERVICES_SHOWN]),
         service_count=len(services), service_categories=SERVICE_CATEGORIES,
         ward_groups=_by_ward(hydrate(db, found.ward_only) if found else (), names),
         origin=origin, problems=parsed.problems if parsed else [],
@@ -246,7 +246,7 @@ def map_view():
     # Many listings: the map asks for each view, so the page must not preload them all.
     preload = None if options["viewBounds"] else data_url
     return render_template("pages/map.html", map=parts, map_data_url=preload, legend=legend, found=found, args=args,
-                           shown=hydrate(db, pages.items), pages=pages,
+                           shown=tuple(pages.items), pages=pages,
                            problems=parsed.problems, today=now.date(), origin=parsed.query.origin)
 
 

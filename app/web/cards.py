@@ -11,7 +11,8 @@ from flask import current_app
 from markupsafe import Markup, escape
 
 from app.cache import LRUCache
-from app.web.db import database_version
+from app.assets.search import hydrate
+from app.web.db import database_version, get_db
 from app.web.i18n import current_language
 from app.web.wording import describe_walk
 
@@ -21,16 +22,23 @@ _HOW_FAR = "\x00how-far\x00"  # stands in for the distance; never in a listing's
 
 
 def result_cards(results, today, heading_level: int = 3, pick: str | None = None) -> Markup:
-    """Return the <li> of each result, as the `result_card` macro of _partials.html makes it."""
+    """Return the <li> of each result, as the `result_card` macro of _partials.html makes it.
+
+    The results need not be hydrated (app.assets.search.hydrate): those whose card is made here are.
+    """
     version, lang = database_version(), current_language()
+    keys = [(version, lang, today, heading_level, pick, result.asset["id"], result.next_on, result.distance_m is None)
+            for result in results]
+    kept = [_CARDS.get(key) for key in keys]
+    # Only the cards not kept need the listings' full details from the database.
+    missing = [result for result, halves in zip(results, kept) if halves is None]
+    filled = iter(hydrate(get_db(), missing)) if missing else iter(())
     macro, out = None, []
-    for result in results:
-        key = (version, lang, today, heading_level, pick, result.asset["id"], result.next_on,
-               result.distance_m is None)
-        halves = _CARDS.get(key)
+    for result, key, halves in zip(results, keys, kept):
         if halves is None:
             if macro is None:
                 macro = _card_macro()
+            result = next(filled)
             halves = tuple(str(macro(result, today, heading_level, pick, Markup(_HOW_FAR))).split(_HOW_FAR))
             _CARDS.put(key, halves)
         if len(halves) == 2:
