@@ -146,7 +146,7 @@ def test_staff_see_the_counts_per_week_with_a_chart_and_a_csv(client, db, kiosk)
     assert table["2026-W48"] == [5, 0, 0, 1, 0] and table["2026-W47"] == [0, 5, 0, 0, 0]
     assert sum(sum(v) for v in table.values()) == 11  # August is outside the last 12 weeks
     # The chart: one bar per week for each kind of use, its height proportional to the count.
-    assert html.count('<svg viewBox="0 0 600 170" role="img"') == 5
+    assert html.count('<svg viewBox="0 0 600 172" role="img"') == 5
     tiles_chart = re.search(r'aria-labelledby="chart-tiles".*?</svg>', html, re.S).group(0)
     heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', tiles_chart)]
     assert len(heights) == 12 and heights[-1] == 110.0 and heights.count(0.0) == 11

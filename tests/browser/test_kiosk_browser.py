@@ -329,6 +329,12 @@ def test_a_connector_registers_a_kiosk_on_a_phone(browser, site_db, tmp_path, ar
         assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
         assert run_axe(page) == []
         page.screenshot(path=str(SCREENSHOTS / "kiosk-workspace-list-phone.png"), full_page=True)
+        # Its use, per week: charts with a table of the same numbers, readable on a phone.
+        page.get_by_role("link", name="How much Belgrave Library is used").click()
+        assert page.locator("svg.bar-chart[role=img]").count() == 5 and page.locator("table").count() == 2
+        assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+        assert run_axe(page) == []
+        page.screenshot(path=str(SCREENSHOTS / "kiosk-workspace-usage-phone.png"), full_page=True)
         context.close()
     finally:
         server.shutdown()
