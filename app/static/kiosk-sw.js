@@ -1,5 +1,5 @@
 /* The library kiosk's service worker: keeps the kiosk going when the library's network drops.
-   Hand-written, like walk-sw.js: some sixty lines, so no library (Workbox would be more code than the job).
+   Hand-written, like walk-sw.js: about seventy lines, so no library (Workbox would be more code than the job).
    - The kiosk's pages: network first (fresh when online), the copy kept here when offline. Each page says
      "Information from <date/time>", the time the server made it, so a kept copy shows its own age.
    - On install, and when kiosk.js asks ("refresh": on the welcome screen, back online, nightly), it fetches
