@@ -86,6 +86,17 @@ def test_pages_count_what_was_used_and_the_day_comes_from_the_clock(live_db, db,
     assert [r[1] for r in db.execute("pragma table_info(kiosk_usage)")] == ["kiosk_id", "day", "event", "count"]
 
 
+def test_a_count_that_cannot_be_written_never_breaks_the_kiosks_page(kiosk_client, monkeypatch):
+    import sqlite3
+
+    def busy(*args):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(usage, "record", busy)
+    response = kiosk_client.get(f"{KIOSK}/assets/belgrave-library")
+    assert response.status_code == 200 and "Belgrave Library" in response.get_data(as_text=True)
+
+
 def test_a_postcode_search_counts_as_used_and_its_postcode_is_stored_nowhere(live_db, db, kiosk, kiosk_client):
     before = set(db.conn.iterdump())
     kiosk_client.get(f"{KIOSK}/postcode?lang=en", headers={"Referer": WELCOME})

@@ -7,6 +7,7 @@ Thin: the searching is app.assets.search's, the traders app.traders.directory's.
 """
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -94,7 +95,10 @@ def _count(event: str) -> None:
     """Count one use of this kiosk today (app.kiosks.usage: only the kiosk, the day and the kind of event)."""
     if request.headers.get(CACHE_HEADER):
         return  # the kiosk's own service worker filling its cache for offline use, not a person
-    usage.record(get_write_db(), g.kiosk.id, event, local_now().date())
+    try:
+        usage.record(get_write_db(), g.kiosk.id, event, local_now().date())
+    except sqlite3.Error as error:  # a busy or read-only database: a count lost, never the resident's screen
+        current_app.logger.warning("kiosk usage not counted (%s): %s", event, error)
 
 
 def _count_tile(kind: str) -> None:
