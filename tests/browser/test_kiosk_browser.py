@@ -250,6 +250,8 @@ def test_a_postcode_typed_on_the_keypad_then_the_network_drops(browser, kiosk_se
     measured = check_screen(page, "postcode", "landscape", axe=False, keypad=True)
     assert page.locator(".keypad").bounding_box()["y"] > 300
     page.set_viewport_size(SCREENS["portrait"])
+    # Counted for the library: the tile (the browser names the welcome screen as the page before), the searches.
+    assert _count(db_path, "tile_postcode") >= 1 and _count(db_path, "postcode_search") >= 2
     # Nothing that anyone typed is kept for offline use.
     kept = page.evaluate(KEPT)
     assert kept and not [u for u in kept if "postcode" in u or "SW1A" in u or "LE2 0QA" in u], kept
