@@ -294,6 +294,12 @@ def test_typing_is_forgotten_at_the_idle_reset_and_the_welcome_screen_reloads_at
         page.clock.run_for(2 * 60 * 1000)
     page.wait_for_load_state("load")
     assert page.evaluate("window.before === undefined") and page.url == f"{quick}/?lang=en"
+    # Back online after a drop, the welcome screen fetches itself afresh (once nobody is touching it).
+    page.evaluate("window.before = true; window.dispatchEvent(new Event('online'))")
+    with page.expect_navigation():
+        page.clock.run_for(61 * 1000)
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.before === undefined")
     context.close()
 
 
