@@ -2,7 +2,9 @@
 
 Every page lives under /kiosk/<slug>/ in this one blueprint. Lists are measured from the kiosk's place;
 listings and lists carry a QR code of their public page so a resident can take them away on a phone,
-and messages (suggest, report, recommend) go by QR to the public forms: the kiosk has no form at all.
+and messages (suggest, report, recommend) go by QR to the public forms: the kiosk's only form is the
+postcode search on its own keypad. It works offline through its service worker (kiosk-sw.js), and counts
+its use anonymously per day (app.kiosks.usage).
 Thin: the searching is app.assets.search's, the traders app.traders.directory's.
 """
 from __future__ import annotations
