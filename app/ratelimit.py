@@ -28,6 +28,9 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     # ... and for one name from everywhere. One address can add only 5 to it every 15 minutes, so a
     # single stranger cannot keep a connector out; an admin can unlock the account at once.
     "sign-in-name": (30, 60 * 60),
+    # A library kiosk reporting "Print this" for its usage counts, keyed by the kiosk: far more than any
+    # library prints, few enough that nobody can swell the counts by posting in a loop.
+    "kiosk-usage": (300, 60 * 60),
 }
 
 

@@ -239,7 +239,7 @@ class patch_token_clock:
 
 SAMPLES = {"asset_id": "belgrave-library", "change_set": "1", "suggestion_id": "1", "token": "abc123",
            "trader_id": "a-trader", "recommendation_id": "1", "walk_id": "a-walk", "seq": "1", "capture_id": "1",
-           "kiosk_id": "1"}
+           "kiosk_id": "1", "slug": "belgrave-library"}
 
 
 def post_routes(app):
@@ -260,7 +260,7 @@ def everything(app):
     db = sqlite_utils.Database(app.config["DATABASE"])
     tables = {t: list(db.execute(f"select * from [{t}]")) for t in (
         "users", "changes", "meta", "suggestions", "traders", "trader_checks", "recommendations",
-        "trader_changes", "rate_events", "used_forms", "captures", "kiosks", "kiosk_changes")}
+        "trader_changes", "rate_events", "used_forms", "captures", "kiosks", "kiosk_changes", "kiosk_usage")}
     tables["assets"] = list(db.execute("select id, status, version, last_verified from assets"))
     uploads = Path(app.instance_path) / "uploads"
     return tables, sorted(uploads.iterdir()) if uploads.exists() else []
@@ -273,9 +273,16 @@ def test_the_post_route_list_is_complete(app):
     assert len(urls) >= 15
 
 
-def test_every_post_route_refuses_a_missing_or_expired_token(app):
+def test_every_post_route_refuses_a_missing_or_expired_token(app, area):
     import io
 
+    from app import store
+    from app.accounts import User
+    from app.kiosks.kiosk import save_kiosk
+
+    db = store.connect(app.config["DATABASE"])  # a kiosk, so that its usage counter is reached
+    save_kiosk(db, area, User(1, "Asha", "connector"), {"name": "Belgrave Library", "place": "belgrave-library"})
+    db.conn.close()
     admin = signed_in(app, "Admin", "admin password here")
     with patch_token_clock(-(4 * 60 * 60 + 60)):
         expired = token(admin, "/workspace/users")

@@ -161,12 +161,26 @@ def _4_kiosks(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _5_kiosk_usage(conn: sqlite3.Connection) -> None:
+    """Kiosk usage counts: per kiosk, day and kind of event, how many times (anonymous and coarse).
+
+    Only a count per day: no time of day, no address, nothing anyone typed (app.kiosks.usage).
+    """
+    _run(conn, """
+        create table if not exists kiosk_usage (
+            kiosk_id integer not null, day text not null, event text not null,
+            count integer not null default 0 check (count >= 0),
+            primary key (kiosk_id, day, event))
+    """)
+
+
 # The steps, in order: a database at version N has had the first N.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _1_workspace,
     _2_trust,
     _3_walks,
     _4_kiosks,
+    _5_kiosk_usage,
 )
 LATEST = len(MIGRATIONS)
 

@@ -1,11 +1,13 @@
 """The workspace side of library kiosks: the list, registering one, changing one. Thin over app.kiosks.kiosk."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from app.kiosks import kiosk as kiosks
+from app.kiosks import usage
 from app.views.auth import sign_in_required
 from app.web.db import get_write_db
+from app.web.filters import local_now
 from app.web.i18n import LANGUAGES
 
 bp = Blueprint("kiosk_workspace", __name__, url_prefix="/workspace/kiosks")
@@ -31,6 +33,35 @@ def new():
 @sign_in_required
 def edit(kiosk_id: int):
     return _edit(kiosk_id)
+
+
+@bp.get("/<int:kiosk_id>/usage")
+@sign_in_required
+def usage_page(kiosk_id: int):
+    """How much a kiosk was used, per ISO week: a bar chart for each kind of use, and the table it draws."""
+    db = get_write_db()
+    kiosk = kiosks.get_kiosk_by_id(db, kiosk_id)
+    if kiosk is None:
+        abort(404)
+    weeks = usage.weekly(db, kiosk.id, local_now().date())
+    charts = {group: usage.bars([(f"W{w.number:02d}", w.groups[group]) for w in weeks], 600, 110)
+              for group in usage.GROUPS}
+    tiles = {event: sum(w.events[event] for w in weeks) for event, (group, _) in usage.EVENTS.items()
+             if group == "tiles"}
+    return render_template("workspace/kiosk_usage.html", kiosk=kiosk, weeks=weeks, charts=charts, tiles=tiles,
+                           groups=usage.GROUPS, events=usage.EVENTS)
+
+
+@bp.get("/<int:kiosk_id>/usage.csv")
+@sign_in_required
+def usage_csv(kiosk_id: int):
+    db = get_write_db()
+    kiosk = kiosks.get_kiosk_by_id(db, kiosk_id)
+    if kiosk is None:
+        abort(404)
+    response = Response("\ufeff" + usage.usage_csv(db, kiosk.id), mimetype="text/csv")  # BOM: spreadsheets read UTF-8
+    response.headers["Content-Disposition"] = f'attachment; filename="kiosk-{kiosk.slug}-usage.csv"'
+    return response
 
 
 def _min_idle() -> int:

@@ -27,7 +27,7 @@ def kiosk_server(site_db, tmp_path_factory, area):
     db.conn.close()
     base, server = serve_app({"DATABASE": str(db_path), "SECRET_KEY": "browser test",
                               "KIOSK_COUNTDOWN_SECONDS": COUNTDOWN})
-    yield base, f"{base}/kiosk/{kiosk.slug}", f"{base}/kiosk/{quick.slug}"
+    yield base, f"{base}/kiosk/{kiosk.slug}", f"{base}/kiosk/{quick.slug}", db_path
     server.shutdown()
 
 
@@ -56,7 +56,7 @@ MEASURE = """() => {
 }"""
 
 
-def check_screen(page, name: str, orientation: str, axe: bool = True) -> dict:
+def check_screen(page, name: str, orientation: str, axe: bool = True, keypad: bool = False) -> dict:
     """Screenshot a kiosk screen, run axe-core, measure its targets and text; return the measures."""
     page.wait_for_load_state("load")
     page.screenshot(path=str(SCREENSHOTS / f"kiosk-{name}-{orientation}.png"))
@@ -68,8 +68,18 @@ def check_screen(page, name: str, orientation: str, axe: bool = True) -> dict:
     # Normal text fits the screen: nothing to scroll for (bigger text may scroll).
     assert not measured["scrolls"] or name == "bigger-text", (name, measured)
     html = page.content()
-    assert "/workspace" not in html and "<input" not in html and "<form" not in html
+    assert "/workspace" not in html
+    if not keypad:  # only the postcode keypad has a field, and it is typed into by its own keys
+        assert "<input" not in html and "<form" not in html
     return measured
+
+
+def _count(db_path, event: str) -> int:
+    """How many times this event was counted today, on every kiosk."""
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("select coalesce(sum(count), 0) from kiosk_usage where event = ?", [event]).fetchone()[0]
 
 
 def tap(page, name: str):
@@ -80,7 +90,7 @@ def tap(page, name: str):
 
 @pytest.mark.parametrize("orientation", SCREENS)
 def test_a_listing_reached_by_taps_printed_and_forgotten_when_idle(browser, kiosk_server, orientation):
-    base, kiosk, quick = kiosk_server
+    base, kiosk, quick, db_path = kiosk_server
     context = browser.new_context(viewport=SCREENS[orientation], has_touch=True)
     page = context.new_page()
     errors = []
@@ -103,8 +113,12 @@ def test_a_listing_reached_by_taps_printed_and_forgotten_when_idle(browser, kios
 
     # "Print this" asks the browser to print (with --kiosk-printing, straight to the default printer).
     page.evaluate("window.print = () => { window.printed = true; }")
-    page.get_by_role("button", name="Print this").tap()
+    printed = _count(db_path, "slip_printed")
+    with page.expect_request(lambda r: r.url.endswith("/usage") and r.method == "POST"):
+        page.get_by_role("button", name="Print this").tap()
     assert page.evaluate("window.printed === true")
+    page.wait_for_timeout(300)
+    assert _count(db_path, "slip_printed") == printed + 1  # counted for the library's usage figures
     # A receipt slip: the page as the kiosk's printer gets it, 80 mm wide.
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="Print this").is_visible()
@@ -157,7 +171,7 @@ def test_a_listing_reached_by_taps_printed_and_forgotten_when_idle(browser, kios
 
 @pytest.mark.parametrize("orientation", SCREENS)
 def test_every_other_kiosk_screen_is_readable_and_reachable(browser, kiosk_server, orientation):
-    base, kiosk, _ = kiosk_server
+    base, kiosk, _, _ = kiosk_server
     context = browser.new_context(viewport=SCREENS[orientation], has_touch=True)
     page = context.new_page()
     for name, path in (("areas", "/areas"), ("area", "/areas/belgrave"), ("today", "/today"),
@@ -171,6 +185,121 @@ def test_every_other_kiosk_screen_is_readable_and_reachable(browser, kiosk_serve
     page.screenshot(path=str(SCREENSHOTS / f"kiosk-no-kiosk-{orientation}.png"))
     if orientation == "portrait":
         assert run_axe(page) == []
+    context.close()
+
+
+KEPT = """async () => {
+  const urls = [];
+  for (const name of await caches.keys()) {
+    for (const request of await (await caches.open(name)).keys()) urls.push(decodeURIComponent(request.url));
+  }
+  return urls;
+}"""
+
+
+def type_on_keypad(page, keys: str):
+    for key in keys:
+        page.locator(f'.keypad button[data-key="{key}"]').tap()
+
+
+def test_a_postcode_typed_on_the_keypad_then_the_network_drops(browser, kiosk_server):
+    base, kiosk, quick, db_path = kiosk_server
+    context = browser.new_context(viewport=SCREENS["portrait"], has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{kiosk}/?lang=en")
+    # Once the welcome screen has been seen, the service worker keeps it, today's list and its listings.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function(KEPT.replace("return urls;", "return urls.some(u => u.includes('/assets/'));"))
+    entries = page.evaluate("history.length")
+    tap(page, "Search by postcode")
+    assert page.evaluate("history.length") == entries  # replaced, never pushed
+    measured = check_screen(page, "postcode", "portrait", keypad=True)
+    keys = page.locator(".keypad button")
+    assert keys.count() == 36 + 3
+    sizes = [keys.nth(i).bounding_box() for i in range(keys.count())]
+    assert min(min(b["width"], b["height"]) for b in sizes) >= 48, sizes
+    # Every key in the lower part of the tall screen, within reach of a seated person.
+    assert min(b["y"] for b in sizes) > SCREENS["portrait"]["height"] * 0.4 and measured["top"] > 400
+    field = page.get_by_role("textbox", name="Your postcode")
+    assert field.get_attribute("readonly") is not None and field.get_attribute("inputmode") == "none"
+    type_on_keypad(page, "LE2 0QZ")
+    page.get_by_role("button", name="Delete").tap()
+    type_on_keypad(page, "A")
+    assert field.input_value() == "LE2 0QA"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Find").tap()
+    assert page.locator("h1").inner_text() == "Nearest to your postcode\nLE2 0QA"
+    assert page.locator("a.pick").count() == 5 and page.evaluate("history.length") == entries
+    page.screenshot(path=str(SCREENSHOTS / "kiosk-postcode-results-portrait.png"))
+    with page.expect_navigation():
+        page.locator("a.pick").first.tap()
+    assert "from=" in page.url and "postcode" in page.url
+    # A bad postcode: the residents' site's kind message, on the keypad, with what was typed to put right.
+    tap(page, "Start again")
+    tap(page, "Search by postcode")
+    type_on_keypad(page, "SW1A 1AA")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Find").tap()
+    assert "is outside Leicester" in page.get_by_role("alert").inner_text()
+    assert field.input_value() == "SW1A 1AA"
+    check_screen(page, "postcode-problem", "portrait", keypad=True)
+    # The keypad in landscape: the field on the left, every key still reachable without scrolling.
+    page.set_viewport_size(SCREENS["landscape"])
+    measured = check_screen(page, "postcode", "landscape", axe=False, keypad=True)
+    assert page.locator(".keypad").bounding_box()["y"] > 300
+    page.set_viewport_size(SCREENS["portrait"])
+    # Counted for the library: the tile (the browser names the welcome screen as the page before), the searches.
+    assert _count(db_path, "tile_postcode") >= 1 and _count(db_path, "postcode_search") >= 2
+    # Nothing that anyone typed is kept for offline use.
+    kept = page.evaluate(KEPT)
+    assert kept and not [u for u in kept if "postcode" in u or "SW1A" in u or "LE2 0QA" in u], kept
+
+    # The network drops: the welcome screen, a list and a listing still open, saying how old they are.
+    context.set_offline(True)
+    page.goto(f"{kiosk}/?lang=en")
+    assert page.locator("h1").inner_text() == "Find things to do near this library"
+    assert page.get_by_text("Information from 26 November 2026 at 9am").is_visible()
+    tap(page, "On today")
+    with page.expect_navigation():
+        page.locator("a.pick").first.tap()
+    assert "/assets/" in page.url and page.locator("svg.qr").count() == 1
+    assert page.get_by_text("Information from 26 November 2026").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "kiosk-offline-listing-portrait.png"))
+    context.set_offline(False)
+    assert errors == []
+    context.close()
+
+
+def test_typing_is_forgotten_at_the_idle_reset_and_the_welcome_screen_reloads_at_night(browser, kiosk_server):
+    base, kiosk, quick, db_path = kiosk_server
+    context = browser.new_context(viewport=SCREENS["portrait"], has_touch=True, timezone_id="Europe/London",
+                                  service_workers="block")
+    page = context.new_page()
+    page.clock.install(time="2026-11-27T02:58:00")  # the browser's own clock, run on by the test
+    page.goto(f"{quick}/postcode?lang=en")
+    type_on_keypad(page, "LE4")
+    assert page.get_by_role("textbox", name="Your postcode").input_value() == "LE4"
+    with page.expect_navigation():
+        page.clock.run_for((IDLE + COUNTDOWN + 1) * 1000)
+    page.wait_for_load_state("load")
+    assert page.url == f"{quick}/?lang=en" and "LE4" not in page.content()
+    # The welcome screen as the reset leaves it has nothing to reset: no "Still there?" ...
+    page.clock.run_for((IDLE + COUNTDOWN + 1) * 1000)
+    assert not page.get_by_role("alertdialog").is_visible() and page.url == f"{quick}/?lang=en"
+    # ... but after 3 in the morning, left alone, it reloads itself.
+    page.evaluate("window.before = true")
+    with page.expect_navigation():
+        page.clock.run_for(2 * 60 * 1000)
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.before === undefined") and page.url == f"{quick}/?lang=en"
+    # Back online after a drop, the welcome screen fetches itself afresh (once nobody is touching it).
+    page.evaluate("window.before = true; window.dispatchEvent(new Event('online'))")
+    with page.expect_navigation():
+        page.clock.run_for(61 * 1000)
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.before === undefined")
     context.close()
 
 
@@ -208,6 +337,12 @@ def test_a_connector_registers_a_kiosk_on_a_phone(browser, site_db, tmp_path, ar
         assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
         assert run_axe(page) == []
         page.screenshot(path=str(SCREENSHOTS / "kiosk-workspace-list-phone.png"), full_page=True)
+        # Its use, per week: charts with a table of the same numbers, readable on a phone.
+        page.get_by_role("link", name="How much Belgrave Library is used").click()
+        assert page.locator("svg.bar-chart[role=img]").count() == 5 and page.locator("table").count() == 2
+        assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+        assert run_axe(page) == []
+        page.screenshot(path=str(SCREENSHOTS / "kiosk-workspace-usage-phone.png"), full_page=True)
         context.close()
     finally:
         server.shutdown()
