@@ -203,6 +203,31 @@ def save_draft(db: sqlite_utils.Database, user: User, capture_id: int, fields: d
     return suggestion_id
 
 
+def capture_on_walk(db: sqlite_utils.Database, area: Area, user: User, walk_id: str, data: bytes,
+                    typed: dict[str, str], lat: str = "", lon: str = "", postcode: str = "", *,
+                    max_bytes: int = MAX_PHOTO_BYTES, languages: str = OCR_LANGUAGES) -> tuple[int, PhotoRead]:
+    """Save a capture a phone kept on a walk (perhaps offline, hours ago) in one go: photo, words, draft.
+
+    The two steps of the online capture, with nobody to check the page between them: what the connector
+    typed wins, a blank field takes what the photo's words gave. All or nothing: if the draft cannot be
+    saved, the photo and its row are deleted again. Returns the suggestion's id and what was read.
+    """
+    if load_walk(db, walk_id) is None:
+        raise CaptureError("walk", "That walk no longer exists. Nothing was saved; add what you found without it.")
+    place = locate(db, area, lat, lon, postcode)      # before the slow reading: a wrong postcode is quick to say
+    read = store_photo(db, user, data, walk_id=walk_id, max_bytes=max_bytes, languages=languages)
+    guessed = {"name": read.fields.name, "when_text": read.fields.when_text, "phone": read.fields.phone,
+               "details": read.fields.description}
+    fields = {key: (typed.get(key) or "").strip() or value for key, value in guessed.items()}
+    fields["category"] = typed.get("category", "")
+    try:
+        suggestion_id = save_draft(db, user, read.capture_id, fields, place)
+    except BaseException:
+        cancel(db, user, read.capture_id)
+        raise
+    return suggestion_id, read
+
+
 def cancel(db: sqlite_utils.Database, user: User, capture_id: int) -> None:
     """Forget a photo not yet saved as a draft, and delete its file."""
     with transaction(db):
