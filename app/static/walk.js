@@ -43,9 +43,9 @@
     }, function () {});  // no storage at all: kept by this page only, as the page said when it opened
   }
   function put(item) {
-    return change(function (s) { s.put(item); }).then(function () {
-      outbox = outbox.filter(function (i) { return i.id !== item.id; }).concat([item]);
-    });
+    // The page goes on at once; the phone's storage catches up (a failure is said by the caller).
+    outbox = outbox.filter(function (i) { return i.id !== item.id; }).concat([item]);
+    return change(function (s) { s.put(item); });
   }
   function drop(ids) {
     outbox = outbox.filter(function (i) { return ids.indexOf(i.id) < 0; });
@@ -148,14 +148,13 @@
       if (button.value === "changed") {
         ["schedule", "contact_phone", "contact_email"].forEach(function (k) { item[k] = fields.get(k) || ""; });
       }
-      put(item).then(function () {
-        mark(seq, "queued", "Kept on this phone: " + WORDS[item.outcome] + " (not sent yet)");
-        moveOn(seq);
-        send();
-      }, function () {
-        say("This phone could not keep that outcome (its storage may be full or private). Nothing was kept: " +
-            "please try again, or use the paper sheet.");
+      put(item).catch(function () {
+        say("This phone could not store that outcome for later (its storage may be full). Keep this page open " +
+            "until it is sent, or note it on the paper sheet.");
       });
+      mark(seq, "queued", "Kept on this phone: " + WORDS[item.outcome] + " (not sent yet)");
+      moveOn(seq);
+      send();
     });
   });
 
@@ -311,7 +310,8 @@
         // Sent: the photo leaves the phone; a note of when it went stays for this walk's list.
         item.state = "sent";
         item.sent_at = new Date().toISOString();
-        item.photo = null;
+        // Only a note of when it went stays: the photo and what it said are on the site now.
+        ["photo", "when_text", "phone", "details", "postcode", "lat", "lon"].forEach(function (key) { delete item[key]; });
       } else if (answer.status === "rejected") {
         item.state = "rejected";
         if (answer.field === "photo") item.photo = null;  // that file cannot be used; what was typed is kept
@@ -328,7 +328,7 @@
   }
 
   function clock(iso) {
-    return new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"});
+    return new Date(iso).toLocaleTimeString("en-GB", {hour: "2-digit", minute: "2-digit"});  // 15:32, as on the sheet
   }
 
   function drawPhotos() {
@@ -454,21 +454,18 @@
                      document.getElementById("c-postcode"));
         return;
       }
-      var replaced = editing;
-      put(item).then(function () {
-        editing = null;
-        return replaced ? drop([replaced]) : null;
-      }).then(function () {
-        photoForm.reset();
-        document.getElementById("lat").value = document.getElementById("lon").value = "";
-        document.getElementById("location-status").textContent = "";
-        photoError.hidden = true;
-        drawPhotos();
-        send();
-      }, function () {
-        photoProblem("This phone could not keep the photo (its storage may be full or private). Nothing was kept: " +
-                     "try again, or add it from the capture page when there is signal.", photoInput);
+      if (editing) drop([editing]).catch(function () {});  // the refused one, now put right and kept again
+      editing = null;
+      put(item).catch(function () {
+        photoStatus.textContent = "This phone could not store the photo for later (its storage may be full). " +
+                                  "Keep this page open until it is sent.";
       });
+      photoForm.reset();
+      document.getElementById("lat").value = document.getElementById("lon").value = "";
+      document.getElementById("location-status").textContent = "";
+      photoError.hidden = true;
+      drawPhotos();
+      send();
     });
   }
 
