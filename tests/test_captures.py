@@ -431,3 +431,18 @@ def test_a_walk_capture_needs_a_form_token_and_the_connector_who_took_it(app, as
 def test_a_walk_capture_needs_a_signed_in_connector(app, client, walk_id):
     response = client.post(f"/workspace/walks/{walk_id}/captures", data={"name": "Bingo"}, headers={"Origin": ORIGIN})
     assert response.status_code in (302, 400) and nothing_saved(app)
+
+
+def test_a_photo_sent_again_after_its_answer_was_lost_is_saved_once(app, asha, walk_id):
+    first = send_from_walk(asha, walk_id, blank_png(), name="Bingo", id="k2-same")
+    again = send_from_walk(asha, walk_id, blank_png(), name="Bingo", id="k2-same")
+    number = first.get_json()["suggestion_id"]
+    assert again.status_code == 200 and again.get_json() == {
+        "status": "saved", "id": "k2-same", "suggestion_id": number,
+        "message": f"Already saved as draft number {number} in the suggestions queue."}
+    assert len(rows(app, "select * from suggestions")) == 1 and len(stored_photos(app)) == 1
+    # Another connector's phone may make the same id: theirs is their own photo.
+    ben = app.test_client()
+    sign_in(ben, "Ben", "another long password")
+    assert send_from_walk(ben, walk_id, blank_png(), name="Bingo", id="k2-same", by="Ben").status_code == 200
+    assert len(rows(app, "select * from suggestions")) == 2

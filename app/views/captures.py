@@ -1,6 +1,8 @@
 """Capture what you see on a walk: photograph a poster, check the fields its words gave, save a draft."""
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from app.assets.record import CATEGORIES
@@ -93,10 +95,18 @@ def on_walk(walk_id: str):
         suggestion_id, read = captures.capture_on_walk(
             get_write_db(), current_app.config["AREA"], g.user, walk_id, photo.read() if photo else b"", typed,
             request.form.get("lat", ""), request.form.get("lon", ""), request.form.get("postcode", ""),
-            max_bytes=max_photo_bytes(), languages=_languages())
+            client_id=client_id, max_bytes=max_photo_bytes(), languages=_languages())
     except CaptureError as exc:
         return jsonify({"status": "rejected", "id": client_id, "field": exc.field, "message": str(exc)}), \
             404 if exc.field == "walk" else 400
+    except sqlite3.IntegrityError:
+        # The same photo is being saved by another request from this phone (two tabs): that one will answer.
+        return jsonify({"status": "busy", "id": client_id,
+                        "message": "This photo is being sent from another page on this phone. Nothing more was "
+                                   "saved from this one."}), 409
+    if read is None:
+        return jsonify({"status": "saved", "id": client_id, "suggestion_id": suggestion_id,
+                        "message": f"Already saved as draft number {suggestion_id} in the suggestions queue."})
     if read.ocr_problem:
         current_app.logger.warning("capture %s: %s", read.capture_id, read.ocr_problem)
     return jsonify({"status": "saved", "id": client_id, "suggestion_id": suggestion_id,
