@@ -59,7 +59,9 @@
         all.onerror = function () { reject(all.error); };
       });
     }).then(function (items) {
-      outbox = items;
+      // Anything made while this was loading is kept as well.
+      var ids = items.map(function (i) { return i.id; });
+      outbox = items.concat(outbox.filter(function (i) { return ids.indexOf(i.id) < 0; }));
       // Outcomes an older page kept in localStorage move into the one queue.
       var old = [];
       try { old = JSON.parse(localStorage.getItem(OLD_OUTBOX)) || []; } catch (e) { old = []; }
@@ -256,7 +258,13 @@
       } else if (queued().length) {
         say(waiting(queued()));
       }
-    }).then(function () { syncing = false; drawPhotos(); });
+    }).then(function () {
+      syncing = false;
+      drawPhotos();
+      // Something kept while these were going goes now, not at the next change of signal.
+      var batch = items.concat(photos).map(function (i) { return i.id; });
+      if (queued().concat(photosWaiting().filter(mine)).some(function (i) { return batch.indexOf(i.id) < 0; })) send();
+    });
   }
 
   function sendOutcomes(token, items) {
