@@ -354,7 +354,8 @@ def test_a_photo_kept_on_a_walk_lands_as_a_draft_of_that_walk_with_its_words_fil
     assert capture["walk_id"] == walk_id and capture["suggestion_id"] == draft["id"] and capture["created_by"] == "Asha"
     assert [capture["photo_path"]] == stored_photos(app)
     queue = asha.get("/workspace/suggestions").get_data(as_text=True)
-    assert "Seen on foot: Coffee Morning" in queue and f'on the walk <a href="/workspace/walks/{walk_id}">{walk_id}</a>' in queue
+    assert "Seen on foot: Coffee Morning" in queue
+    assert f'on the walk <a href="/workspace/walks/{walk_id}">{walk_id}</a>' in queue
 
 
 def test_the_walk_page_offers_add_what_i_found_inside_the_walk(app, asha, walk_id):

@@ -202,7 +202,8 @@ def test_a_refused_photo_says_why_and_keeps_what_was_typed(browser, walk_server)
     page.goto(f"{base}/workspace/walks/{walk_id}/go")
     # An outcome an older walk page kept in localStorage moves into the one queue, and is sent.
     page.evaluate("""([key, by]) => localStorage.setItem(key, JSON.stringify([{id: "old-1", seq: 1, outcome: "verified",
-        based_on: document.querySelector('input[name="based_on"]').value, note: "", made_at: new Date().toISOString(), by}]))""",
+        based_on: document.querySelector('input[name="based_on"]').value, note: "",
+        made_at: new Date().toISOString(), by}]))""",
                   [f"walk-outbox:{walk_id}", "Asha"])
     page.reload()
     page.locator("#walk-status").filter(has_text="All outcomes sent and saved.").wait_for()
@@ -211,7 +212,8 @@ def test_a_refused_photo_says_why_and_keeps_what_was_typed(browser, walk_server)
 
     found = page.locator("#capture")
     photo = found.get_by_label("Photo of the poster or flyer")
-    photo.set_input_files(files=[{"name": "IMG_0050.jpg", "mimeType": "image/jpeg", "buffer": b"Not a picture at all."}])
+    photo.set_input_files(files=[{"name": "IMG_0050.jpg", "mimeType": "image/jpeg",
+                                  "buffer": b"Not a picture at all."}])
     name = found.get_by_label("Name of the activity or place (optional)")
     name.fill("Chair yoga")
     found.get_by_label("Postcode").fill("LE4 6JD")

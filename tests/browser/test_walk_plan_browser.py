@@ -125,7 +125,8 @@ def test_plan_print_walk_offline_and_sync(browser, plan_server):
     assert "sent at" in found.inner_text()
     draft = db.execute("select s.name, s.when_text, s.contact, s.details, s.postcode, c.walk_id from suggestions s "
                        "join captures c on c.suggestion_id = s.id").fetchall()
-    assert [d[:3] + d[4:] for d in draft] == [("Coffee Morning", "Tue 10:00-12:00", "0116 496 0123", "LE4 6JD", walk_id)]
+    assert [d[:3] + d[4:] for d in draft] == [
+        ("Coffee Morning", "Tue 10:00-12:00", "0116 496 0123", "LE4 6JD", walk_id)]
     assert ENGLISH_LINES[2] in draft[0][3] and GUJARATI_LINE in draft[0][3]
     page.goto(f"{base}/workspace/suggestions")
     queue = page.locator("main").inner_text()
