@@ -314,3 +314,136 @@ def test_uploads_left_a_day_unsaved_are_deleted(app, asha):
         db.execute("update captures set created_at = '2020-01-01T00:00:00+00:00'")
     step_two(asha, upload(asha, blank_png()))
     assert len(stored_photos(app)) == 1 and len(rows(app, "select * from captures")) == 1
+
+
+# On a walk, offline: the phone keeps the photo and what was typed, then sends them in one go.
+
+@pytest.fixture
+def walk_id(app):
+    db = store.connect(app.config["DATABASE"])
+    return save_walk(db, User(1, "Asha", "connector"), ward_code=None, title="Belgrave", asset_ids=[])
+
+
+def send_from_walk(client, walk_id, data: bytes | None, filename="poster.png", **fields):
+    form = {"id": "k1-abc", "by": "Asha", "postcode": "LE4 6JD", **fields}
+    if data is not None:
+        form["photo"] = (io.BytesIO(data), filename)
+    return post(client, f"/workspace/walks/{walk_id}/captures", form, page=f"/workspace/walks/{walk_id}/go")
+
+
+def nothing_saved(app):
+    return rows(app, "select * from captures") == [] and rows(app, "select * from suggestions") == [] \
+        and stored_photos(app) == []
+
+
+def test_a_photo_kept_on_a_walk_lands_as_a_draft_of_that_walk_with_its_words_filled_in(app, asha, walk_id):
+    gujarati = font_file("Noto Sans Gujarati") is not None
+    response = send_from_walk(asha, walk_id, encoded(poster(gujarati=gujarati)), phone="0116 496 0999",
+                              details="", name="  ")
+    answer = response.get_json()
+    assert response.status_code == 200 and answer["status"] == "saved" and answer["id"] == "k1-abc", answer
+    [draft] = rows(app, "select * from suggestions")
+    assert answer["suggestion_id"] == draft["id"] and f"number {draft['id']}" in answer["message"]
+    # Blank boxes take the photo's words; what was typed wins.
+    assert (draft["kind"], draft["status"], draft["name"], draft["when_text"], draft["contact"], draft["postcode"]) == \
+        ("capture", "open", "Coffee Morning", "Tue 10:00-12:00", "0116 496 0999", "LE4 6JD")
+    assert "All welcome, free tea and cake" in draft["details"]
+    if gujarati:
+        assert GUJARATI_LINE in draft["details"]
+    [capture] = rows(app, "select * from captures")
+    assert capture["walk_id"] == walk_id and capture["suggestion_id"] == draft["id"] and capture["created_by"] == "Asha"
+    assert [capture["photo_path"]] == stored_photos(app)
+    queue = asha.get("/workspace/suggestions").get_data(as_text=True)
+    assert "Seen on foot: Coffee Morning" in queue
+    assert f'on the walk <a href="/workspace/walks/{walk_id}">{walk_id}</a>' in queue
+
+
+def test_the_walk_page_offers_add_what_i_found_inside_the_walk(app, asha, walk_id):
+    html = asha.get(f"/workspace/walks/{walk_id}/go").get_data(as_text=True)
+    assert "Add what I found" in html and f'data-captures="/workspace/walks/{walk_id}/captures"' in html
+    assert '<input type="file" id="photo" name="photo" accept="image/*" capture="environment"' in html
+    assert 'data-max-bytes="10485760"' in html and "/static/capture.js" in html
+
+
+def test_a_40_mb_photo_from_a_walk_gets_the_same_message_and_nothing_is_saved(app, asha, walk_id):
+    response = send_from_walk(asha, walk_id, b"\xff\xd8" + b"0" * (40 * 1024 * 1024), filename="IMG_0003.jpg")
+    assert response.status_code == 413
+    assert response.get_json() == {"status": "rejected", "field": "photo", "message":
+                                   "That photo is 40 MB; photos can be up to 10 MB. Nothing was saved. "
+                                   "Take it again, or choose a smaller copy."}
+    assert nothing_saved(app)
+
+
+def test_a_photo_over_the_configured_limit_from_a_walk_is_refused(app, asha, walk_id):
+    app.config["CAPTURE_MAX_BYTES"] = 50_000
+    response = send_from_walk(asha, walk_id, padded_jpeg(60_000), filename="IMG_0004.jpg")
+    assert response.status_code == 400 and response.get_json()["field"] == "photo"
+    assert "That photo is 59 KB; photos can be up to 49 KB. Nothing was saved." in response.get_json()["message"]
+    assert nothing_saved(app)
+
+
+def test_a_file_that_is_not_a_photo_from_a_walk_is_refused(app, asha, walk_id):
+    response = send_from_walk(asha, walk_id, b"Dear connector,\nnot a picture.\n", filename="photo.jpg")
+    answer = response.get_json()
+    assert response.status_code == 400 and answer["status"] == "rejected" and answer["field"] == "photo"
+    assert answer["message"].startswith("That file is not a photo we can read") and answer["id"] == "k1-abc"
+    assert nothing_saved(app)
+    response = send_from_walk(asha, walk_id, None)
+    assert response.status_code == 400 and response.get_json()["message"] == "Choose a photo first."
+
+
+def test_a_photo_for_a_walk_that_is_gone_is_refused(app, asha, walk_id):
+    response = post(asha, "/workspace/walks/no-such-walk/captures", {"photo": (io.BytesIO(blank_png()), "p.png"),
+                                                                     "postcode": "LE4 6JD"},
+                    page=f"/workspace/walks/{walk_id}/go")
+    assert response.status_code == 404 and response.get_json()["field"] == "walk"
+    assert "That walk no longer exists" in response.get_json()["message"]
+    assert nothing_saved(app)
+
+
+def test_a_draft_that_cannot_be_saved_leaves_no_photo_behind(app, asha, walk_id):
+    # No name typed and none on the photo: the photo was read, then everything is taken back.
+    response = send_from_walk(asha, walk_id, blank_png())
+    assert response.status_code == 400 and response.get_json()["message"] == "Please give it a name."
+    assert response.get_json()["field"] == "name"
+    assert nothing_saved(app)
+    response = send_from_walk(asha, walk_id, blank_png(), name="Bingo", postcode="NG1 1AA")
+    assert response.status_code == 400 and "is outside Leicester" in response.get_json()["message"]
+    assert nothing_saved(app)
+
+
+def test_the_phones_location_places_a_walk_capture(app, asha, walk_id):
+    lat, lon = rows(app, "select lat, lon from postcodes where postcode = 'LE4 6JD'")[0].values()
+    response = send_from_walk(asha, walk_id, blank_png(), name="Bingo", postcode="", lat=f"{lat:.5f}", lon=f"{lon:.5f}")
+    assert response.status_code == 200, response.get_json()
+    assert rows(app, "select postcode, walk_id from captures") == [{"postcode": "LE4 6JD", "walk_id": walk_id}]
+
+
+def test_a_walk_capture_needs_a_form_token_and_the_connector_who_took_it(app, asha, walk_id):
+    response = asha.post(f"/workspace/walks/{walk_id}/captures",
+                         data={"photo": (io.BytesIO(blank_png()), "p.png"), "name": "Bingo", "postcode": "LE4 6JD"},
+                         headers={"Origin": ORIGIN})
+    assert response.status_code == 400 and nothing_saved(app)
+    response = send_from_walk(asha, walk_id, blank_png(), name="Bingo", by="Ben")
+    assert response.status_code == 409 and response.get_json()["status"] == "someone_else"
+    assert "Ben took this photo on this phone" in response.get_json()["message"] and nothing_saved(app)
+
+
+def test_a_walk_capture_needs_a_signed_in_connector(app, client, walk_id):
+    response = client.post(f"/workspace/walks/{walk_id}/captures", data={"name": "Bingo"}, headers={"Origin": ORIGIN})
+    assert response.status_code in (302, 400) and nothing_saved(app)
+
+
+def test_a_photo_sent_again_after_its_answer_was_lost_is_saved_once(app, asha, walk_id):
+    first = send_from_walk(asha, walk_id, blank_png(), name="Bingo", id="k2-same")
+    again = send_from_walk(asha, walk_id, blank_png(), name="Bingo", id="k2-same")
+    number = first.get_json()["suggestion_id"]
+    assert again.status_code == 200 and again.get_json() == {
+        "status": "saved", "id": "k2-same", "suggestion_id": number,
+        "message": f"Already saved as draft number {number} in the suggestions queue."}
+    assert len(rows(app, "select * from suggestions")) == 1 and len(stored_photos(app)) == 1
+    # Another connector's phone may make the same id: theirs is their own photo.
+    ben = app.test_client()
+    sign_in(ben, "Ben", "another long password")
+    assert send_from_walk(ben, walk_id, blank_png(), name="Bingo", id="k2-same", by="Ben").status_code == 200
+    assert len(rows(app, "select * from suggestions")) == 2

@@ -1,22 +1,83 @@
-/* The walk page on a phone: one stop at a time, outcomes kept on the phone until they are sent.
-   Hand-written: a queue in localStorage and a small service worker need no library. */
+/* The walk page on a phone: one stop at a time, outcomes and poster photos kept on the phone until they are sent.
+   Hand-written: one queue in IndexedDB (photos are too big for localStorage) and a small service worker
+   need no library. */
 (function () {
   "use strict";
   var root = document.getElementById("walk");
   if (!root) return;
   var walkId = root.dataset.walk;
-  var outbox = "walk-outbox:" + walkId;
+  var OLD_OUTBOX = "walk-outbox:" + walkId;  // where outcomes were kept before photos joined them
+  var DB_NAME = "assetmap-walks", STORE = "outbox";
   var CACHE = "assetmap-walks-v1";  // the same name as in walk-sw.js
   var WORDS = {verified: "still running, details right", changed: "something changed",
                closed: "closed or not there", not_found: "couldn't find it"};
   var statusBox = document.getElementById("walk-status");
   var attention = document.getElementById("walk-attention");
-  var syncing = false;
+  var photoForm = document.getElementById("capture-form");
+  var photoStatus = document.getElementById("capture-status");
+  var photoList = document.getElementById("capture-list");
+  var photoInput = document.getElementById("photo");
+  var photoError = document.getElementById("capture-error");
+  var TYPED = ["name", "when_text", "phone", "details", "postcode"];
+  var editing = null;  // the refused photo being changed, replaced when kept again
+  var syncing = false, signedOut = false;
 
-  function queued() {
-    try { return JSON.parse(localStorage.getItem(outbox)) || []; } catch (e) { return []; }
+  // The outbox: everything made on this walk and not yet sent (outcomes, and photos with what was typed),
+  // plus each sent photo's note of when it went. Kept in IndexedDB, mirrored here so reading it is quick.
+  var outbox = [];
+  var store = new Promise(function (resolve, reject) {
+    if (!window.indexedDB) { reject(new Error("no-store")); return; }
+    var opening = indexedDB.open(DB_NAME, 1);
+    opening.onupgradeneeded = function () { opening.result.createObjectStore(STORE, {keyPath: "id"}); };
+    opening.onsuccess = function () { resolve(opening.result); };
+    opening.onerror = function () { reject(opening.error); };
+  });
+  function change(work) {
+    return store.then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, "readwrite");
+        work(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(); };
+        tx.onerror = tx.onabort = function () { reject(tx.error || new Error("not-kept")); };
+      });
+    }, function () {});  // no storage at all: kept by this page only, as the page said when it opened
   }
-  function keep(items) { localStorage.setItem(outbox, JSON.stringify(items)); }
+  function put(item) {
+    // The page goes on at once; the phone's storage catches up (a failure is said by the caller).
+    outbox = outbox.filter(function (i) { return i.id !== item.id; }).concat([item]);
+    return change(function (s) { s.put(item); });
+  }
+  function drop(ids) {
+    outbox = outbox.filter(function (i) { return ids.indexOf(i.id) < 0; });
+    return change(function (s) { ids.forEach(function (id) { s.delete(id); }); });
+  }
+  function load() {
+    return store.then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var all = db.transaction(STORE).objectStore(STORE).getAll();
+        all.onsuccess = function () { resolve(all.result.filter(function (i) { return i.walk === walkId; })); };
+        all.onerror = function () { reject(all.error); };
+      });
+    }).then(function (items) {
+      // Anything made while this was loading is kept as well.
+      var ids = items.map(function (i) { return i.id; });
+      outbox = items.concat(outbox.filter(function (i) { return ids.indexOf(i.id) < 0; }));
+      // Outcomes an older page kept in localStorage move into the one queue.
+      var old = [];
+      try { old = JSON.parse(localStorage.getItem(OLD_OUTBOX)) || []; } catch (e) { old = []; }
+      return Promise.all(old.map(function (item) {
+        item.kind = "outcome";
+        item.walk = walkId;
+        return put(item);
+      })).then(function () { localStorage.removeItem(OLD_OUTBOX); });
+    });
+  }
+  function queued() {
+    return outbox.filter(function (i) { return i.kind === "outcome"; });
+  }
+  function photosWaiting() {
+    return outbox.filter(function (i) { return i.kind === "capture" && i.state === "waiting"; });
+  }
   function say(text) { statusBox.textContent = text; }
   function section(seq) { return document.getElementById("stop-" + seq); }
   function listItem(seq) { return document.querySelector('.stop-list li[data-seq="' + seq + '"]'); }
@@ -83,12 +144,16 @@
       var seq = form.closest("section").dataset.seq;
       var fields = new FormData(form);
       // Who made it travels with it: a phone shared by connectors never sends one's outcome in another's name.
-      var item = {id: newId(), seq: Number(seq), outcome: button.value, based_on: fields.get("based_on"),
+      var item = {id: newId(), kind: "outcome", walk: walkId, seq: Number(seq), outcome: button.value,
+                  based_on: fields.get("based_on"),
                   note: fields.get("note") || "", made_at: new Date().toISOString(), by: root.dataset.user};
       if (button.value === "changed") {
         ["schedule", "contact_phone", "contact_email"].forEach(function (k) { item[k] = fields.get(k) || ""; });
       }
-      keep(queued().concat([item]));
+      put(item).catch(function () {
+        say("This phone could not store that outcome for later (its storage may be full). Keep this page open " +
+            "until it is sent, or note it on the paper sheet.");
+      });
       mark(seq, "queued", "Kept on this phone: " + WORDS[item.outcome] + " (not sent yet)");
       moveOn(seq);
       send();
@@ -164,54 +229,156 @@
     return n + (n === 1 ? " outcome is" : " outcomes are") + " kept on this phone and will be sent when there is signal.";
   }
 
+  function mine(item) { return !item.by || item.by === root.dataset.user; }
+
   function send() {
-    var items = queued();
-    if (!items.length || syncing) return Promise.resolve();
-    if (!navigator.onLine) { say(waiting(items)); return Promise.resolve(); }
+    var items = queued(), photos = photosWaiting().filter(mine);
+    if ((!items.length && !photos.length) || syncing) return Promise.resolve();
+    if (!navigator.onLine) {
+      if (items.length) say(waiting(items));
+      drawPhotos();
+      return Promise.resolve();
+    }
     syncing = true;
-    say("Sending " + items.length + "…");
+    if (items.length) say("Sending " + items.length + "…");
+    if (photos.length) photoStatus.textContent = "Sending " + photos.length + (photos.length === 1 ? " photo…" : " photos…");
     // A fresh form token each time: the one in a page opened hours ago may have expired.
     return fetch(root.dataset.json, {cache: "no-store", credentials: "same-origin"}).then(function (response) {
       var json = (response.headers.get("Content-Type") || "").indexOf("json") >= 0;
       if (!response.ok || response.redirected || !json) throw new Error("signed-out");
       return response.json();
     }).then(function (walk) {
-      var body = new URLSearchParams({csrf_token: walk.csrf_token, items: JSON.stringify(items)});
-      return fetch(root.dataset.sync, {method: "POST", body: body, credentials: "same-origin"});
-    }).then(function (response) {
+      return sendOutcomes(walk.csrf_token, items).then(function () { return sendPhotos(walk.csrf_token, photos); });
+    }).then(remember).catch(function (error) {
+      if (error.message === "signed-out") {
+        var n = queued().length;
+        if (n) say("You have been signed out, so " + n + (n === 1 ? " outcome is" : " outcomes are") + " kept on this phone. " +
+                   "Sign in again, then open this walk to send " + (n === 1 ? "it." : "them."));
+        signedOut = photosWaiting().length > 0;
+      } else if (queued().length) {
+        say(waiting(queued()));
+      }
+    }).then(function () {
+      syncing = false;
+      drawPhotos();
+      // Something kept while these were going goes now, not at the next change of signal.
+      var batch = items.concat(photos).map(function (i) { return i.id; });
+      if (queued().concat(photosWaiting().filter(mine)).some(function (i) { return batch.indexOf(i.id) < 0; })) send();
+    });
+  }
+
+  function sendOutcomes(token, items) {
+    if (!items.length) return Promise.resolve();
+    var body = new URLSearchParams({csrf_token: token, items: JSON.stringify(items)});
+    return fetch(root.dataset.sync, {method: "POST", body: body, credentials: "same-origin"}).then(function (response) {
       if (!response.ok) throw new Error("refused");
       return response.json();
     }).then(function (reply) {
-      var sent = {}, problems = 0, others = [];
+      var sent = [], problems = 0, others = [];
       reply.results.forEach(function (answer) {
         var item = items.filter(function (i) { return i.id === answer.id; })[0];
         if (!item) return;
         if (answer.status === "someone_else") { others.push(answer.message); return; }  // kept for its maker
-        sent[item.id] = true;
+        sent.push(item.id);
         if (answer.status !== "saved" && answer.status !== "already") problems += 1;
         answered(item, answer);
       });
-      var left = queued().filter(function (i) { return !sent[i.id]; });
-      keep(left);
-      say(others.length ? others[0] : left.length ? waiting(left) : problems
-        ? "Sent. " + problems + (problems === 1 ? " stop was" : " stops were") + " not saved: see “Not saved” below."
-        : "All outcomes sent and saved.");
-      remember();
+      return drop(sent).catch(function () {}).then(function () {
+        var left = queued();
+        say(others.length ? others[0] : left.length ? waiting(left) : problems
+          ? "Sent. " + problems + (problems === 1 ? " stop was" : " stops were") + " not saved: see “Not saved” below."
+          : "All outcomes sent and saved.");
+      });
     }).catch(function (error) {
-      if (error.message === "signed-out") {
-        var n = queued().length;
-        say("You have been signed out, so " + n + (n === 1 ? " outcome is" : " outcomes are") + " kept on this phone. " +
-            "Sign in again, then open this walk to send " + (n === 1 ? "it." : "them."));
-      } else {
-        say(waiting(queued()));
+      if (error.message === "signed-out") throw error;
+      say(waiting(queued()));  // refused or cut off: they stay on the phone for the next try
+    });
+  }
+
+  // Photos go one at a time, each through the same reading and checks as a photo sent from the capture page.
+  function sendPhotos(token, photos) {
+    return photos.reduce(function (chain, item) {
+      return chain.then(function () { return sendPhoto(token, item); });
+    }, Promise.resolve());
+  }
+
+  function sendPhoto(token, item) {
+    var body = new FormData();
+    body.append("csrf_token", token);
+    ["id", "by", "name", "when_text", "phone", "details", "postcode", "lat", "lon"].forEach(function (key) {
+      body.append(key, item[key] || "");
+    });
+    if (item.photo) body.append("photo", item.photo, item.photo_name || "photo.jpg");
+    return fetch(root.dataset.captures, {method: "POST", body: body, credentials: "same-origin"}).then(function (response) {
+      if (response.redirected) throw new Error("signed-out");
+      if ((response.headers.get("Content-Type") || "").indexOf("json") < 0) throw new Error("refused");
+      return response.json();
+    }).then(function (answer) {
+      if (answer.status === "saved") {
+        // Sent: the photo leaves the phone; a note of when it went stays for this walk's list.
+        item.state = "sent";
+        item.sent_at = new Date().toISOString();
+        // Only a note of when it went stays: the photo and what it said are on the site now.
+        ["photo", "when_text", "phone", "details", "postcode", "lat", "lon"].forEach(function (key) { delete item[key]; });
+      } else if (answer.status === "rejected") {
+        item.state = "rejected";
+        if (answer.field === "photo") item.photo = null;  // that file cannot be used; what was typed is kept
       }
-    }).then(function () { syncing = false; });
+      item.field = answer.field || "";
+      item.message = answer.message;
+      return put(item);
+    }, function (error) {
+      if (error.message === "signed-out") throw error;
+      item.message = "The last try to send it failed (no signal, or the site did not answer). It stays on this " +
+                     "phone and is sent again when there is signal.";
+      return put(item);
+    });
+  }
+
+  function clock(iso) {
+    return new Date(iso).toLocaleTimeString("en-GB", {hour: "2-digit", minute: "2-digit"});  // 15:32, as on the sheet
+  }
+
+  function drawPhotos() {
+    if (!photoList) return;
+    var photos = outbox.filter(function (i) { return i.kind === "capture"; });
+    photos.sort(function (a, b) { return a.made_at < b.made_at ? -1 : 1; });
+    photoList.textContent = "";
+    photos.forEach(function (item) {
+      var li = document.createElement("li");
+      li.dataset.state = item.state;
+      var text = (item.name ? "“" + item.name + "”" : "A photo") + ", taken at " + clock(item.made_at) + ": ";
+      if (item.state === "sent") text += "sent at " + clock(item.sent_at) + ". " + item.message;
+      else if (item.state === "rejected") text += "not saved. " + item.message + " What you typed is kept here.";
+      else if (!mine(item)) text += "taken by " + item.by + ". It is kept here until " + item.by + " signs in and opens this walk.";
+      else text += "waiting to be sent." + (item.message ? " " + item.message : "");
+      var line = document.createElement("p");
+      line.textContent = text;
+      li.appendChild(line);
+      if (item.state === "rejected") {
+        var again = document.createElement("button");
+        again.type = "button";
+        again.className = "secondary";
+        again.textContent = "Change it and send again";
+        again.addEventListener("click", function () { edit(item); });
+        li.appendChild(again);
+      }
+      photoList.appendChild(li);
+    });
+    var n = photosWaiting().length, refused = photos.filter(function (i) { return i.state === "rejected"; }).length;
+    photoStatus.textContent = n
+      ? (signedOut ? "You have been signed out, so " : "") + n + (n === 1 ? " photo is" : " photos are") +
+        " waiting on this phone" + (signedOut ? ". Sign in again, then open this walk to send " + (n === 1 ? "it." : "them.")
+                                              : " and will be sent when there is signal.")
+      : refused ? refused + (refused === 1 ? " photo was" : " photos were") + " not saved: see below."
+      : photos.length ? "All photos sent: they are drafts in the suggestions queue." : "";
   }
 
   function remember() {
     // Keep the page, its data and the site's own files for when the signal drops.
     if (!("caches" in window)) return;
-    if (!document.querySelector('section.stop[data-state="todo"], section.stop[data-state="queued"]') && !queued().length) {
+    if (!document.querySelector('section.stop[data-state="todo"], section.stop[data-state="queued"]') &&
+        !queued().length && !photosWaiting().length) {
       // Every stop is sent: residents' contact details need not stay on the phone any longer.
       caches.open(CACHE).then(function (cache) {
         return cache.keys().then(function (keys) {
@@ -254,18 +421,80 @@
     return 2 * r * Math.asin(Math.sqrt(a));
   }
 
-  // What this phone kept but has not sent yet shows as such, even on a page reloaded offline.
-  queued().forEach(function (item) {
-    if (section(item.seq)) mark(item.seq, "queued", "Kept on this phone: " + WORDS[item.outcome] + " (not sent yet)");
-  });
-  var open = current();
-  if (open && open.dataset.state !== "todo") moveOn();
-  else if (open) show(open.dataset.seq);
+  function photoProblem(message, field) {
+    photoError.textContent = message;
+    photoError.hidden = false;
+    field.focus();
+  }
+
+  // "Add what I found": the photo and what was typed are kept on the phone, then sent like the outcomes.
+  function edit(item) {
+    editing = item.id;
+    TYPED.forEach(function (key) { document.getElementById("c-" + key).value = item[key] || ""; });
+    document.getElementById("lat").value = item.lat || "";
+    document.getElementById("lon").value = item.lon || "";
+    photoInput.value = "";
+    if (item.photo && window.DataTransfer) {
+      try {  // the same photo, ready to keep again with the fields put right
+        var files = new DataTransfer();
+        files.items.add(new File([item.photo], item.photo_name || "photo.jpg", {type: item.photo.type}));
+        photoInput.files = files.files;
+      } catch (e) { photoInput.value = ""; }
+    }
+    var field = {postcode: "c-postcode", name: "c-name", when_text: "c-when_text", phone: "c-phone",
+                 details: "c-details"}[item.field] || "photo";
+    photoProblem(item.message, document.getElementById(field));
+  }
+
+  if (photoForm) {
+    photoForm.hidden = false;
+    photoForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var file = photoInput.files && photoInput.files[0];
+      if (!file) { photoProblem("Choose a photo first.", photoInput); return; }
+      var fields = new FormData(photoForm);
+      var item = {id: newId(), kind: "capture", walk: walkId, state: "waiting", made_at: new Date().toISOString(),
+                  by: root.dataset.user, photo: file, photo_name: file.name};
+      TYPED.concat(["lat", "lon"]).forEach(function (key) { item[key] = String(fields.get(key) || "").trim(); });
+      if (!item.postcode && !(item.lat && item.lon)) {
+        // The same words the site would send back, said now rather than after the signal returns.
+        photoProblem("Please say where you saw it: tap “Use my location”, or type the postcode.",
+                     document.getElementById("c-postcode"));
+        return;
+      }
+      if (editing) drop([editing]).catch(function () {});  // the refused one, now put right and kept again
+      editing = null;
+      put(item).catch(function () {
+        photoStatus.textContent = "This phone could not store the photo for later (its storage may be full). " +
+                                  "Keep this page open until it is sent.";
+      });
+      photoForm.reset();
+      document.getElementById("lat").value = document.getElementById("lon").value = "";
+      document.getElementById("location-status").textContent = "";
+      photoError.hidden = true;
+      drawPhotos();
+      send();
+    });
+  }
+
   window.addEventListener("online", send);
-  window.addEventListener("offline", function () { if (queued().length) say(waiting(queued())); });
+  window.addEventListener("offline", function () { if (queued().length) say(waiting(queued())); drawPhotos(); });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.dataset.sw, {scope: root.dataset.scope}).catch(function () {});
   }
-  if (navigator.onLine) remember();
-  send();
+  load().catch(function () {
+    say("This phone cannot keep outcomes or photos for later (its storage is off or private), so they need " +
+        "signal to be sent. The paper sheet works without it.");
+  }).then(function () {
+    // What this phone kept but has not sent yet shows as such, even on a page reloaded offline.
+    queued().forEach(function (item) {
+      if (section(item.seq)) mark(item.seq, "queued", "Kept on this phone: " + WORDS[item.outcome] + " (not sent yet)");
+    });
+    var open = current();
+    if (open && open.dataset.state !== "todo") moveOn();
+    else if (open) show(open.dataset.seq);
+    drawPhotos();
+    if (navigator.onLine) remember();
+    send();
+  });
 }());

@@ -174,6 +174,17 @@ def _5_kiosk_usage(conn: sqlite3.Connection) -> None:
     """)
 
 
+def _6_capture_sends(conn: sqlite3.Connection) -> None:
+    """Captures sent from a walk carry the phone's own id, so a photo sent twice is saved once.
+
+    A phone that loses signal after sending a photo, but before hearing back, sends it again; the id
+    it made when the photo was taken says it is the same one.
+    """
+    _add_columns(conn, "captures", {"client_id": "text"})
+    _run(conn, "create unique index if not exists captures_client on captures (created_by, client_id) "
+               "where client_id is not null")
+
+
 # The steps, in order: a database at version N has had the first N.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _1_workspace,
@@ -181,6 +192,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _3_walks,
     _4_kiosks,
     _5_kiosk_usage,
+    _6_capture_sends,
 )
 LATEST = len(MIGRATIONS)
 

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from app.assets.search import ROUTE_FACTOR, WALKING_METRES_PER_MINUTE
 from app.views.auth import sign_in_required
+from app.views.captures import max_photo_bytes
 from app.walks.outcomes import SHORT_EDIT, finish_walk, record_outcome
 from app.walks.progress import current_stop, phone_stops
 from app.walks.walk import load_walk
@@ -67,7 +68,7 @@ def _go(walk_id: str, answered: dict | None = None, status: int = 200):
     shown = (answered or {}).get("seq") or chosen
     current = next((s for s in stops if s["seq"] == shown), None) or current_stop(stops)
     return render_template("workspace/walks/go.html", walk=walk, stops=stops, current=current, answered=answered,
-                           done=request.args.get("done"), short_edit=SHORT_EDIT,
+                           done=request.args.get("done"), short_edit=SHORT_EDIT, max_bytes=max_photo_bytes(),
                            walking={"route_factor": ROUTE_FACTOR, "metres_per_minute": WALKING_METRES_PER_MINUTE},
                            all_gone=bool(stops) and all(s["gone"] for s in stops)), status
 

@@ -107,7 +107,8 @@ def _discard_abandoned(db: sqlite_utils.Database) -> None:
 
 
 def store_photo(db: sqlite_utils.Database, user: User, data: bytes, *, walk_id: str | None = None,
-                max_bytes: int = MAX_PHOTO_BYTES, languages: str = OCR_LANGUAGES) -> PhotoRead:
+                max_bytes: int = MAX_PHOTO_BYTES, languages: str = OCR_LANGUAGES,
+                client_id: str | None = None) -> PhotoRead:
     """Keep a stripped copy of an uploaded photo, read its words and guess the fields (step one of two)."""
     walk_id = (walk_id or "").strip() or None
     if walk_id and load_walk(db, walk_id) is None:
@@ -121,7 +122,7 @@ def store_photo(db: sqlite_utils.Database, user: User, data: bytes, *, walk_id: 
     try:
         with transaction(db):
             insert_row(db, "captures", {"walk_id": walk_id, "photo_path": name, "ocr_text": text,
-                                        "created_by": user.name, "created_at": stamp()})
+                                        "created_by": user.name, "created_at": stamp(), "client_id": client_id})
             capture_id = db.execute("select last_insert_rowid()").fetchone()[0]
     except BaseException:
         path.unlink(missing_ok=True)
@@ -201,6 +202,40 @@ def save_draft(db: sqlite_utils.Database, user: User, capture_id: int, fields: d
         db.execute("update captures set suggestion_id = ?, lat = ?, lon = ?, postcode = ? where id = ?",
                    [suggestion_id, place.lat, place.lon, place.postcode or None, capture_id])
     return suggestion_id
+
+
+def capture_on_walk(db: sqlite_utils.Database, area: Area, user: User, walk_id: str, data: bytes,
+                    typed: dict[str, str], lat: str = "", lon: str = "", postcode: str = "", *,
+                    client_id: str = "", max_bytes: int = MAX_PHOTO_BYTES,
+                    languages: str = OCR_LANGUAGES) -> tuple[int, PhotoRead | None]:
+    """Save a capture a phone kept on a walk (perhaps offline, hours ago) in one go: photo, words, draft.
+
+    The two steps of the online capture, with nobody to check the page between them: what the connector
+    typed wins, a blank field takes what the photo's words gave. All or nothing: if the draft cannot be
+    saved, the photo and its row are deleted again. Returns the suggestion's id and what was read; a
+    photo sent again under the phone's same id (its answer was lost) returns the first draft and None.
+    """
+    if load_walk(db, walk_id) is None:
+        raise CaptureError("walk", "That walk no longer exists. Nothing was saved; add what you found without it.")
+    client_id = client_id.strip() or None
+    if client_id:
+        earlier = db.execute("select suggestion_id from captures where created_by = ? and client_id = ? "
+                             "and suggestion_id is not null", [user.name, client_id]).fetchone()
+        if earlier:
+            return earlier[0], None
+    place = locate(db, area, lat, lon, postcode)      # before the slow reading: a wrong postcode is quick to say
+    read = store_photo(db, user, data, walk_id=walk_id, max_bytes=max_bytes, languages=languages,
+                       client_id=client_id)
+    guessed = {"name": read.fields.name, "when_text": read.fields.when_text, "phone": read.fields.phone,
+               "details": read.fields.description}
+    fields = {key: (typed.get(key) or "").strip() or value for key, value in guessed.items()}
+    fields["category"] = typed.get("category", "")
+    try:
+        suggestion_id = save_draft(db, user, read.capture_id, fields, place)
+    except BaseException:
+        cancel(db, user, read.capture_id)
+        raise
+    return suggestion_id, read
 
 
 def cancel(db: sqlite_utils.Database, user: User, capture_id: int) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from PIL import Image
+from posters import encoded
 
 from app import store
 from app.accounts import User, add_user
@@ -188,5 +190,59 @@ def test_outcomes_kept_while_signed_out_are_sent_after_signing_in_again(browser,
     page.goto(f"{base}/workspace/walks/{walk_id}/go")
     status.filter(has_text="All outcomes sent and saved.").wait_for()
     assert (load_walk(db, walk_id).stops[0].outcome, load_walk(db, walk_id).stops[0].outcome_by) == ("not_found", "Asha")
+    db.conn.close()
+    context.close()
+
+
+def test_a_refused_photo_says_why_and_keeps_what_was_typed(browser, walk_server):
+    base, db_path, _ = walk_server
+    db = store.connect(db_path)
+    walk_id = save_walk(db, User(1, "Asha", "connector"), ward_code="E05010461", title="Posters", asset_ids=STOPS[:1])
+    context, page = signed_in_phone(browser, base)
+    page.goto(f"{base}/workspace/walks/{walk_id}/go")
+    # An outcome an older walk page kept in localStorage moves into the one queue, and is sent.
+    page.evaluate("""([key, by]) => localStorage.setItem(key, JSON.stringify([{id: "old-1", seq: 1, outcome: "verified",
+        based_on: document.querySelector('input[name="based_on"]').value, note: "",
+        made_at: new Date().toISOString(), by}]))""",
+                  [f"walk-outbox:{walk_id}", "Asha"])
+    page.reload()
+    page.locator("#walk-status").filter(has_text="All outcomes sent and saved.").wait_for()
+    assert load_walk(db, walk_id).stops[0].outcome == "verified"
+    assert page.evaluate(f"localStorage.getItem('walk-outbox:{walk_id}')") is None
+
+    found = page.locator("#capture")
+    photo = found.get_by_label("Photo of the poster or flyer")
+    photo.set_input_files(files=[{"name": "IMG_0050.jpg", "mimeType": "image/jpeg",
+                                  "buffer": b"Not a picture at all."}])
+    name = found.get_by_label("Name of the activity or place (optional)")
+    name.fill("Chair yoga")
+    found.get_by_label("Postcode").fill("LE4 6JD")
+    found.get_by_role("button", name="Keep it to send").click()
+    page.locator("#capture-status").filter(has_text="1 photo was not saved").wait_for()
+    listed = page.locator("#capture-list").inner_text()
+    assert "“Chair yoga”, taken at" in listed and "That file is not a photo we can read" in listed
+    assert "What you typed is kept here." in listed and db.execute("select count(*) from captures").fetchone()[0] == 0
+    found.get_by_role("button", name="Change it and send again").click()
+    assert name.input_value() == "Chair yoga" and found.get_by_label("Postcode").input_value() == "LE4 6JD"
+    assert page.locator("#capture-error").inner_text().startswith("That file is not a photo we can read")
+    assert page.evaluate("document.activeElement.id") == "photo"
+    assert run_axe(page) == []
+    # Taken again as a real photo, it is kept in place of the refused one; the first try to send it is cut off.
+    page.route("**/captures", lambda route: route.abort())
+    photo.set_input_files(files=[{"name": "IMG_0051.png", "mimeType": "image/png", "buffer": encoded(
+        Image.new("RGB", (80, 60), "white"))}])
+    assert found.get_by_role("button", name="Keep it to send").bounding_box()["height"] >= 44
+    found.get_by_role("button", name="Keep it to send").click()
+    page.locator("#capture-list").filter(has_text="The last try to send it failed").wait_for()
+    assert "1 photo is waiting on this phone" in page.locator("#capture-status").inner_text()
+    assert db.execute("select count(*) from captures").fetchone()[0] == 0
+    # The photo itself is kept by the phone: after a reload it is sent and saved.
+    page.unroute("**/captures")
+    page.reload()
+    page.locator("#capture-status").filter(has_text="All photos sent").wait_for()
+    assert page.locator("#capture-list li").count() == 1 and "sent at" in page.locator("#capture-list").inner_text()
+    assert [tuple(r) for r in db.execute("select s.name, c.walk_id from suggestions s join captures c "
+                                         "on c.suggestion_id = s.id where c.walk_id = ?", [walk_id])] == \
+        [("Chair yoga", walk_id)]
     db.conn.close()
     context.close()

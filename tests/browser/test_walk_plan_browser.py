@@ -1,11 +1,13 @@
 """A connector on a 390 px phone plans a 90-minute walk in Belgrave, prints its sheet, opens it from the QR
-code, loses signal, checks stops, and sees it all reach the listings' history when back online."""
+code, loses signal, checks stops and photographs a poster, and sees it all reach the listings' history and the
+suggestions queue when back online."""
 from __future__ import annotations
 
 import shutil
 import subprocess
 
 import pytest
+from posters import ENGLISH_LINES, GUJARATI_LINE, encoded, font_file, poster
 
 from app import store
 from app.accounts import add_user
@@ -95,6 +97,18 @@ def test_plan_print_walk_offline_and_sync(browser, plan_server):
     status = page.locator("#walk-status")
     assert "3 outcomes are kept on this phone" in status.inner_text()
     assert all(s.outcome is None for s in load_walk(db, walk_id).stops)
+    # Still offline: a poster in a shop window, in English and Gujarati. Its photo waits on the phone too.
+    assert font_file("Noto Sans Gujarati"), "the Gujarati font is missing: scripts/test installs fonts-noto-core"
+    found = page.locator("#capture")
+    found.get_by_label("Photo of the poster or flyer").set_input_files(files=[{
+        "name": "IMG_0042.png", "mimeType": "image/png", "buffer": encoded(poster(gujarati=True))}])
+    found.get_by_label("Postcode").fill("LE4 6JD")
+    found.get_by_role("button", name="Keep it to send").click()
+    photos = page.locator("#capture-status")
+    assert "1 photo is waiting on this phone" in photos.inner_text()
+    assert "A photo, taken at" in found.inner_text() and "waiting to be sent" in found.inner_text()
+    assert found.get_by_label("Postcode").input_value() == ""           # the form is ready for the next one
+    assert fits_the_phone(page) and run_axe(page) == []
     page.screenshot(path=str(SCREENSHOTS / "walk-plan-offline.png"), full_page=True)
 
     # Back online: everything reaches the walk and each listing's history, with the walk's id.
@@ -106,6 +120,17 @@ def test_plan_print_walk_offline_and_sync(browser, plan_server):
         latest = history(db, asset_id)[0]
         assert walk_id in latest["note"] and latest["user_name"] == "Asha"
     assert workspace_asset(db, outcomes[2][0])["status"] == "closed"
+    # The photo went through the same reading as an online capture: a draft of this walk, filled in from its words.
+    photos.filter(has_text="All photos sent").wait_for()
+    assert "sent at" in found.inner_text()
+    draft = db.execute("select s.name, s.when_text, s.contact, s.details, s.postcode, c.walk_id from suggestions s "
+                       "join captures c on c.suggestion_id = s.id").fetchall()
+    assert [d[:3] + d[4:] for d in draft] == [
+        ("Coffee Morning", "Tue 10:00-12:00", "0116 496 0123", "LE4 6JD", walk_id)]
+    assert ENGLISH_LINES[2] in draft[0][3] and GUJARATI_LINE in draft[0][3]
+    page.goto(f"{base}/workspace/suggestions")
+    queue = page.locator("main").inner_text()
+    assert "Seen on foot: Coffee Morning" in queue and "0116 496 0123" in queue and walk_id in queue
     assert all(url.startswith(base) for url in requests), [u for u in requests if not u.startswith(base)]
     db.conn.close()
     context.close()
