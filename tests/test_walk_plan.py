@@ -182,7 +182,8 @@ def test_a_connector_plans_a_walk_changes_its_stops_and_saves_it(client, db):
     assert walk.plan["legs"][0]["from"] == "start" and walk.plan["ward_level"]
     page = client.get(f"/workspace/walks/{walk_id}").get_data(as_text=True)
     assert "Thursday round" in page and f"/workspace/walks/{walk_id}/go" in page
-    assert f"/workspace/capture?walk={walk_id}" in page
+    # "Add what I found" opens the walk page's own capture, which works offline (the other needs signal).
+    assert f'href="/workspace/walks/{walk_id}/go#capture">Add what I found' in page
     assert f"/workspace/walks/{walk_id}/sheet" in page and f"/workspace/walks/{walk_id}.gpx" in page
     sheet = client.get(f"/workspace/walks/{walk_id}/sheet").get_data(as_text=True)
     assert "Thursday round" in sheet and "<svg" in sheet and "Somewhere in this ward: ask around" in sheet
