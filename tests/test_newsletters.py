@@ -189,6 +189,9 @@ def test_the_pdf_lists_every_dated_session_the_site_shows_in_each_language(clien
         assert flat.count(squeezed(name)) == count, name
     if lang == "en":  # longer Gujarati phrases come back from pdftotext with vowel signs moved
         assert "Ask your connector where" in text  # the ward-level one
+        # A cost where the listing gives one, as written; none made up where it does not.
+        assert "10am–12 noon Coffee morning, Belgrave Library, Cossington Street, LE4 6JD, Free" in text
+        assert "10am–11am Health walk, LE4 6JD Mon 7 Dec" in text
     assert squeezed(CONNECTOR) in flat and "/wards/belgrave" in flat and "/suggest" in flat
     assert page_count(body) == 2
 
