@@ -113,6 +113,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
     from app.views import gaps
 
     app.register_blueprint(gaps.bp)
+    from app.views import newsletters
+
+    app.register_blueprint(newsletters.bp)
     from app.walks import streets
 
     streets.init_app(app)

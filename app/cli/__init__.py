@@ -64,4 +64,4 @@ def _build_if_missing(area, db_path: Path) -> None:
 
 
 # Each module adds its commands to the group.
-from app.cli import accounts, data, gaps, kiosks, listings, openreferral, streets, traders  # noqa: E402,F401
+from app.cli import accounts, data, gaps, kiosks, listings, newsletters, openreferral, streets, traders  # noqa: E402,F401
