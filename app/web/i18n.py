@@ -19,6 +19,7 @@ LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
     "hi": {"name": "हिन्दी", "dir": "ltr"},
+    "pa": {"name": "ਪੰਜਾਬੀ", "dir": "ltr"},
 }
 DEFAULT_LANGUAGE = "en"
 
