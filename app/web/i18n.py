@@ -20,6 +20,7 @@ LANGUAGES = {
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
     "hi": {"name": "हिन्दी", "dir": "ltr"},
     "pa": {"name": "ਪੰਜਾਬੀ", "dir": "ltr"},
+    "bn": {"name": "বাংলা", "dir": "ltr"},
 }
 DEFAULT_LANGUAGE = "en"
 
