@@ -2,6 +2,9 @@
 
 The catalogues' completeness and glossaries are checked for every language in test_i18n.py.
 """
+import re
+import subprocess
+
 import pytest
 from test_kiosks import ASHA, KIOSK
 from test_traders import listed
@@ -9,6 +12,7 @@ from test_workspace import NOW
 
 from app import create_app, store
 from app.assets.schedule import parse_schedule
+from app.config import PROJECT_ROOT
 from app.kiosks.kiosk import save_kiosk
 from app.web.i18n import LANGUAGES, ngettext
 from app.web.wording import describe_session
@@ -100,3 +104,13 @@ def test_schedules_dates_times_and_plurals_in_the_language(app, lang):
     with app.test_request_context(f"/?lang={lang}"):
         assert [describe_session(parse_schedule(text)[0]) for text in schedules] == SCHEDULES[lang]
         assert [ngettext("%(num)d place", "%(num)d places", n) for n in (0, 1, 2)] == PLACES[lang]
+
+
+def test_each_script_is_set_in_its_own_installed_noto_font():
+    """site.css names each script's Noto Sans (so shared marks like the danda "।" come from it), and it is installed."""
+    css = (PROJECT_ROOT / "app" / "static" / "site.css").read_text(encoding="utf-8")
+    installed = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=True).stdout
+    for lang, family in {"pa": "Noto Sans Gurmukhi", "hi": "Noto Sans Devanagari", "bn": "Noto Sans Bengali"}.items():
+        rule = re.search(r":lang\(" + lang + r"\)\s*\{([^}]*)\}", css)
+        assert rule and f'"{family}"' in rule.group(1), lang
+        assert family in installed, f"{family} is missing: install Debian's fonts-noto-core (scripts/test does)"
