@@ -18,6 +18,9 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
+    "hi": {"name": "हिन्दी", "dir": "ltr"},
+    "pa": {"name": "ਪੰਜਾਬੀ", "dir": "ltr"},
+    "bn": {"name": "বাংলা", "dir": "ltr"},
 }
 DEFAULT_LANGUAGE = "en"
 
