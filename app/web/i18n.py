@@ -18,6 +18,7 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
+    "pl": {"name": "Polski", "dir": "ltr"},
 }
 DEFAULT_LANGUAGE = "en"
 
