@@ -19,6 +19,7 @@ LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
     "pl": {"name": "Polski", "dir": "ltr"},
+    "so": {"name": "Soomaali", "dir": "ltr"},
 }
 DEFAULT_LANGUAGE = "en"
 
