@@ -14,13 +14,16 @@ from flask_babel import Babel, get_translations
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
-# Each language the site offers: its name in itself and its writing direction.
+# Each language the site offers: its name in itself and its writing direction. After English, in the
+# order of Leicester's most spoken languages (Census 2021).
 LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
-    "hi": {"name": "हिन्दी", "dir": "ltr"},
     "pa": {"name": "ਪੰਜਾਬੀ", "dir": "ltr"},
+    "pl": {"name": "Polski", "dir": "ltr"},
+    "so": {"name": "Soomaali", "dir": "ltr"},
     "bn": {"name": "বাংলা", "dir": "ltr"},
+    "hi": {"name": "हिन्दी", "dir": "ltr"},
 }
 DEFAULT_LANGUAGE = "en"
 
