@@ -106,3 +106,19 @@ def test_times_are_said_in_the_reader_s_own_words_for_morning_and_afternoon(clie
             said = clock("10:00"), clock("14:30"), clock("19:00")
     assert said == ("10:00 સવારે", "2:30 બપોરે", "7:00 સાંજે")
     assert not any("AM" in s or "PM" in s for s in said)
+
+
+def test_draft_translations_say_so_in_their_own_words_and_invite_corrections(client):
+    from app.web.i18n import LANGUAGES
+
+    drafts = [code for code, language in LANGUAGES.items() if language.get("draft")]
+    assert {"pa", "pl", "so", "bn", "hi"} <= set(drafts) and "en" not in drafts
+    english = client.get("/").get_data(as_text=True)
+    # Each draft language's link says "first draft" in that language, whatever the page's language.
+    assert 'hreflang="pl"' in english and "(wersja robocza)" in english and "(ਪਹਿਲਾ ਖਰੜਾ)" in english
+    assert 'class="draft-note"' not in english
+    punjabi = client.get("/?lang=pa").get_data(as_text=True)
+    assert "ਇਹ ਅਨੁਵਾਦ ਪਹਿਲਾ ਖਰੜਾ ਹੈ।" in punjabi and 'href="/about?lang=pa#translations"' in punjabi
+    about = client.get("/about?lang=pl").get_data(as_text=True)
+    assert 'id="translations"' in about and "Niektóre tłumaczenia to wersje robocze" in about
+    assert 'href="/suggest?lang=pl"' in about

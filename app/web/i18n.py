@@ -10,20 +10,23 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_app_context, request
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, force_locale, get_translations
+
+from app.assets.record import N_
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
-# Each language the site offers: its name in itself and its writing direction. After English, in the
+# Each language the site offers: its name in itself, its writing direction, and whether its translation
+# is still a first draft (said beside its name in the switcher and on the About page, inviting corrections). After English, in the
 # order of Leicester's most spoken languages (Census 2021).
 LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
-    "pa": {"name": "ਪੰਜਾਬੀ", "dir": "ltr"},
-    "pl": {"name": "Polski", "dir": "ltr"},
-    "so": {"name": "Soomaali", "dir": "ltr"},
-    "bn": {"name": "বাংলা", "dir": "ltr"},
-    "hi": {"name": "हिन्दी", "dir": "ltr"},
+    "pa": {"draft": True, "name": "ਪੰਜਾਬੀ", "dir": "ltr"},
+    "pl": {"draft": True, "name": "Polski", "dir": "ltr"},
+    "so": {"draft": True, "name": "Soomaali", "dir": "ltr"},
+    "bn": {"draft": True, "name": "বাংলা", "dir": "ltr"},
+    "hi": {"draft": True, "name": "हिन्दी", "dir": "ltr"},
 }
 DEFAULT_LANGUAGE = "en"
 
@@ -68,6 +71,16 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     return translations().ungettext(singular, plural, num) % variables
 
 
+# Said beside a draft language's name, in that language.
+FIRST_DRAFT = N_("first draft")
+
+
+def in_language(code: str, message: str) -> str:
+    """Translate a message into a given language, whatever the request's (a language's own words for itself)."""
+    with force_locale(code):
+        return gettext(message)
+
+
 def compile_translations(target: Path) -> Path:
     """Compile every app/translations/<lang>/LC_MESSAGES/messages.po into target, if newer."""
     for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
@@ -104,4 +117,5 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language_context():
         lang = current_language()
-        return {"lang": lang, "text_direction": LANGUAGES[lang]["dir"], "languages": LANGUAGES}
+        return {"lang": lang, "text_direction": LANGUAGES[lang]["dir"], "languages": LANGUAGES,
+                "in_language": in_language, "first_draft": FIRST_DRAFT}
