@@ -92,3 +92,15 @@ def test_new_schedule_forms_in_plain_words(app, text, english_words, gujarati_wo
         assert describe_session(session) == english_words
     with app.test_request_context("/?lang=gu"):
         assert describe_session(session) == gujarati_words
+
+
+def test_distances_are_written_as_the_reader_s_language_writes_numbers(app):
+    from app.views.pages import describe_distance
+    from app.web.wording import describe_ward_distance
+
+    with app.test_request_context("/?lang=pl"):
+        assert describe_walk(31, 1234).endswith("(1,2 km)")
+        assert "1,5 km" in describe_ward_distance("Belgrave", 1500)
+        assert describe_distance(1500) == "Do 1,5 km" and describe_distance(2000) == "Do 2 km"
+    with app.test_request_context("/"):
+        assert describe_distance(1500) == "Within 1.5 km" and describe_distance(2000) == "Within 2 km"

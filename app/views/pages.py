@@ -42,6 +42,7 @@ from app.web.wording import (
     describe_session,
     describe_walk,
     describe_ward_distance,
+    kilometres,
 )
 
 bp = Blueprint("pages", __name__)
@@ -83,7 +84,7 @@ def page_context():
 
 def describe_distance(metres: int) -> str:
     if metres >= 1000:
-        return gettext("Within %(km)g km", km=metres / 1000)
+        return gettext("Within %(km)s km", km=kilometres(metres, "0.#"))
     return gettext("Within %(m)d metres", m=metres)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from babel.dates import format_skeleton, get_day_names
+from babel.numbers import format_decimal
 from flask_babel import format_date, format_time, get_locale
 
 from app.web.i18n import gettext, ngettext
@@ -132,6 +133,11 @@ def describe_next(occurrence: Occurrence | None, today: date) -> str:
     return day
 
 
+def kilometres(metres: float, places: str = "0.0") -> str:
+    """Kilometres written as the reader's language writes numbers (1.2 in English, 1,2 in Polish)."""
+    return format_decimal(metres / 1000, places, locale=get_locale())
+
+
 def describe_walk(minutes: int | None, metres: float | None) -> str:
     """Say how far away something is: 'About 6 minutes' walk (300 metres)'."""
     if minutes is None or metres is None:
@@ -139,7 +145,7 @@ def describe_walk(minutes: int | None, metres: float | None) -> str:
     if metres < 50:
         return gettext("Very close: less than a minute's walk")
     if metres >= 1000:
-        distance = gettext("%(km).1f km", km=metres / 1000)
+        distance = gettext("%(km)s km", km=kilometres(metres))
     else:
         distance = gettext("%(m)d metres", m=round(metres / 10) * 10)
     walk = ngettext("About %(num)d minute's walk", "About %(num)d minutes' walk", minutes)
@@ -151,7 +157,7 @@ def describe_ward_distance(ward: str, metres: float | None) -> str:
     if not metres:
         return gettext("In %(ward)s, your ward", ward=ward)
     if metres >= 1000:
-        distance = gettext("%(km).1f km", km=metres / 1000)
+        distance = gettext("%(km)s km", km=kilometres(metres))
     else:  # the boundary is simplified, so say it to the nearest 50 metres
         distance = gettext("%(m)d metres", m=max(50, round(metres / 50) * 50))
     return gettext("In %(ward)s, which starts about %(distance)s from you", ward=ward, distance=distance)
