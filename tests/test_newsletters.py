@@ -5,6 +5,7 @@ import csv
 import math
 import shutil
 import subprocess
+import unicodedata
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -155,8 +156,14 @@ def clock_in(lang: str, hhmm: str, app) -> str:
 
 
 def squeezed(text: str) -> str:
-    """The text without spaces: an address broken over two lines reads whole again."""
-    return "".join(text.split())
+    """The text without spaces or vowel signs, to compare what pdftotext reads back with what was meant.
+
+    Without spaces, an address broken over two lines reads whole again. Without vowel signs and other
+    combining marks: pdftotext gives Indic text in the order the glyphs are drawn, so a vowel sign
+    drawn before its consonant (Hindi दि, Gujarati શિ) comes out in front of it or split off, though
+    the page prints the word whole; the letters themselves keep their order.
+    """
+    return "".join(ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("M"))
 
 
 def newsletter(client, lang: str, month: str = "2026-12", large: bool = False) -> bytes:
