@@ -138,6 +138,7 @@ def test_a_listing_reached_by_taps_printed_and_forgotten_when_idle(browser, kios
     context = browser.new_context(viewport=SCREENS[orientation], has_touch=True)
     page = context.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.clock.install()  # the browser's timers run on when the test says, not in real seconds
     page.goto(f"{quick}/")
     tap(page, "Near this library")
     with page.expect_navigation():
@@ -145,7 +146,8 @@ def test_a_listing_reached_by_taps_printed_and_forgotten_when_idle(browser, kios
     listing = page.url
     # Left alone: "Still there?" with a countdown, the answer button focused.
     dialog = page.get_by_role("alertdialog", name="Still there?")
-    dialog.wait_for(timeout=(IDLE + 2) * 1000)
+    page.clock.run_for((IDLE + 1) * 1000)
+    dialog.wait_for(timeout=2000)
     assert page.evaluate("document.activeElement.textContent") == "Yes, I'm still here"
     assert int(page.locator(".idle-count").inner_text()) <= COUNTDOWN
     assert page.evaluate("document.querySelector('.screen').inert")  # nothing behind it can be reached
@@ -154,8 +156,11 @@ def test_a_listing_reached_by_taps_printed_and_forgotten_when_idle(browser, kios
     page.get_by_role("button", name="Yes, I'm still here").tap()
     assert not dialog.is_visible() and page.url == listing  # still here: nothing changes
     # Left alone again: back to the welcome screen, with nothing of the last person's screens.
-    dialog.wait_for(timeout=(IDLE + 2) * 1000)
-    page.wait_for_url(f"{quick}/?lang=en", timeout=(COUNTDOWN + 3) * 1000)
+    page.clock.run_for((IDLE + 1) * 1000)
+    dialog.wait_for(timeout=2000)
+    with page.expect_navigation():
+        page.clock.run_for((COUNTDOWN + 1) * 1000)
+    page.wait_for_url(f"{quick}/?lang=en", timeout=5000)
     page.wait_for_load_state("load")
     assert "Belgrave Library" not in page.locator("main").inner_text()
     assert "Cossington" not in page.content() and "Near this library</h1>" not in page.content()
