@@ -23,6 +23,7 @@ LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
     "pa": {"draft": True, "name": "ਪੰਜਾਬੀ", "dir": "ltr"},
+    "ur": {"draft": True, "name": "اردو", "dir": "rtl"},
     "pl": {"draft": True, "name": "Polski", "dir": "ltr"},
     "so": {"draft": True, "name": "Soomaali", "dir": "ltr"},
     "bn": {"draft": True, "name": "বাংলা", "dir": "ltr"},
