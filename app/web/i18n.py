@@ -28,6 +28,7 @@ LANGUAGES = {
     "so": {"draft": True, "name": "Soomaali", "dir": "ltr"},
     "bn": {"draft": True, "name": "বাংলা", "dir": "ltr"},
     "hi": {"draft": True, "name": "हिन्दी", "dir": "ltr"},
+    "ar": {"draft": True, "name": "العربية", "dir": "rtl"},
 }
 DEFAULT_LANGUAGE = "en"
 
