@@ -23,10 +23,12 @@ LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
     "gu": {"name": "ગુજરાતી", "dir": "ltr"},
     "pa": {"draft": True, "name": "ਪੰਜਾਬੀ", "dir": "ltr"},
+    "ur": {"draft": True, "name": "اردو", "dir": "rtl"},
     "pl": {"draft": True, "name": "Polski", "dir": "ltr"},
     "so": {"draft": True, "name": "Soomaali", "dir": "ltr"},
     "bn": {"draft": True, "name": "বাংলা", "dir": "ltr"},
     "hi": {"draft": True, "name": "हिन्दी", "dir": "ltr"},
+    "ar": {"draft": True, "name": "العربية", "dir": "rtl"},
 }
 DEFAULT_LANGUAGE = "en"
 
