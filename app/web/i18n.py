@@ -17,7 +17,7 @@ from app.assets.record import N_
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 # Each language the site offers: its name in itself, its writing direction, and whether its translation
-# is still a first draft (said beside its name in the switcher and on the About page, inviting corrections). After English, in the
+# is still a first draft (said under the switcher and on the About page, inviting corrections). After English, in the
 # order of Leicester's most spoken languages (Census 2021).
 LANGUAGES = {
     "en": {"name": "English", "dir": "ltr"},
