@@ -104,3 +104,12 @@ def test_distances_are_written_as_the_reader_s_language_writes_numbers(app):
         assert describe_distance(1500) == "Do 1,5 km" and describe_distance(2000) == "Do 2 km"
     with app.test_request_context("/"):
         assert describe_distance(1500) == "Within 1.5 km" and describe_distance(2000) == "Within 2 km"
+
+
+def test_parts_of_a_sentence_are_joined_with_the_reader_s_comma(app):
+    session = parse_schedule("Thu 10:00-12:00 until 2027-03-25 not 2026-12-24,2026-12-31")[0]
+    with app.test_request_context("/?lang=ur"):
+        words = describe_session(session)
+        assert "، " in words and ", " not in words
+    with app.test_request_context("/"):
+        assert describe_session(session).count(", ") >= 2

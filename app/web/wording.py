@@ -51,10 +51,16 @@ def clock(hhmm: str) -> str:
     return f"{h % 12 or 12}{suffix}" if m == 0 else f"{h % 12 or 12}:{m:02d}{suffix}"
 
 
+def comma() -> str:
+    """The comma between parts of a sentence in the reader's language (Urdu and Arabic write ،)."""
+    # Translators: the comma (and space) between items in a list or parts of a sentence.
+    return gettext(", ")
+
+
 def _join(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
-    return gettext("%(first)s and %(last)s", first=", ".join(items[:-1]), last=items[-1])
+    return gettext("%(first)s and %(last)s", first=comma().join(items[:-1]), last=items[-1])
 
 
 def _ordinal(n: int) -> str:
@@ -111,7 +117,7 @@ def describe_session(session: Session) -> str:
         words.append(gettext("until %(date)s", date=format_date(session.valid_to, "d MMMM y")))
     if session.exdates:
         words.append(gettext("not on %(dates)s", dates=_join([format_date(d, "d MMMM y") for d in session.exdates])))
-    return ", ".join(words)
+    return comma().join(words)
 
 
 def describe_next(occurrence: Occurrence | None, today: date) -> str:
