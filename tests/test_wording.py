@@ -106,6 +106,24 @@ def test_distances_are_written_as_the_reader_s_language_writes_numbers(app):
         assert describe_distance(1500) == "Within 1.5 km" and describe_distance(2000) == "Within 2 km"
 
 
+def test_a_kept_walking_distance_is_said_again_in_each_reader_s_language(app):
+    # The wording of a distance is kept between pages (cards.py asks for fifty a page); what is
+    # kept for one language or one distance must never be said for another.
+    with app.test_request_context("/"):
+        assert describe_walk(31, 1234) == "About 31 minutes' walk (1.2 km)"
+        assert describe_walk(31, 1250) == "About 31 minutes' walk (1.2 km)"  # half to even, as Babel rounds
+        assert describe_walk(31, 1251) == "About 31 minutes' walk (1.3 km)"
+        assert describe_walk(31, 1236) == "About 31 minutes' walk (1.2 km)"
+        assert describe_walk(8, 314) == "About 8 minutes' walk (310 metres)"
+        assert describe_walk(8, 316) == "About 8 minutes' walk (320 metres)"
+        assert describe_walk(1, 1234).startswith("About 1 minute's walk")
+    with app.test_request_context("/?lang=pl"):
+        assert describe_walk(31, 1234).endswith("(1,2 km)")
+        assert not describe_walk(8, 314).startswith("About")
+    with app.test_request_context("/"):
+        assert describe_walk(31, 1234) == "About 31 minutes' walk (1.2 km)"
+
+
 def test_parts_of_a_sentence_are_joined_with_the_reader_s_comma(app):
     session = parse_schedule("Thu 10:00-12:00 until 2027-03-25 not 2026-12-24,2026-12-31")[0]
     with app.test_request_context("/?lang=ur"):

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from datetime import date, time
+from decimal import Decimal
 
 from babel.dates import format_skeleton, get_day_names
 from babel.numbers import format_decimal
 from flask_babel import format_date, format_time, get_locale
 
-from app.web.i18n import gettext, ngettext
+from app.cache import LRUCache
+from app.web.i18n import gettext, ngettext, translations
 
 from app.assets.record import CATEGORIES
 from app.assets.schedule import Occurrence, Session, monthday_text
@@ -144,18 +146,32 @@ def kilometres(metres: float, places: str = "0.0") -> str:
     return format_decimal(metres / 1000, places, locale=get_locale())
 
 
+# Said on every card of every list of results (fifty to a page), and slow to say (numbers are written
+# by the CLDR's rules): each wording is made once per language and kept.
+_WALKS = LRUCache(20_000)
+_TENTHS = Decimal("0.1")
+
+
 def describe_walk(minutes: int | None, metres: float | None) -> str:
     """Say how far away something is: 'About 6 minutes' walk (300 metres)'."""
     if minutes is None or metres is None:
         return ""
     if metres < 50:
         return gettext("Very close: less than a minute's walk")
-    if metres >= 1000:
-        distance = gettext("%(km)s km", km=kilometres(metres))
-    else:
-        distance = gettext("%(m)d metres", m=round(metres / 10) * 10)
-    walk = ngettext("About %(num)d minute's walk", "About %(num)d minutes' walk", minutes)
-    return f"{walk} ({distance})"
+    # What the words show of the distance: metres to the nearest 10, or kilometres to one place
+    # (rounded as Babel rounds them, from the number's decimal form).
+    shown = round(metres / 10) * 10 if metres < 1000 else Decimal(str(metres / 1000)).quantize(_TENTHS)
+    key = (translations(), minutes, shown)  # the catalogue stands for the language (force_locale included)
+    words = _WALKS.get(key)
+    if words is None:
+        if metres >= 1000:
+            distance = gettext("%(km)s km", km=kilometres(shown * 1000))
+        else:
+            distance = gettext("%(m)d metres", m=shown)
+        walk = ngettext("About %(num)d minute's walk", "About %(num)d minutes' walk", minutes)
+        words = f"{walk} ({distance})"
+        _WALKS.put(key, words)
+    return words
 
 
 def describe_ward_distance(ward: str, metres: float | None) -> str:
