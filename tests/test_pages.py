@@ -516,3 +516,13 @@ def test_result_cards_are_reused_but_each_resident_sees_their_own_distance_langu
         db.execute("update assets set name = 'Belgrave Library & Neighbourhood Centre' where id = 'belgrave-library'")
         db.execute("update meta set value = cast(value as integer) + 1 where key = 'data_version'")
     assert "Belgrave Library &amp; Neighbourhood Centre" in page(client, "/?postcode=LE4+6JD&category=library")
+
+
+def test_words_a_resident_typed_are_escaped_inside_translated_sentences(client):
+    # "No listing says it speaks %(language)s yet." carries the resident's own words into a
+    # translated sentence: they must arrive as text, in every language, never as markup.
+    typed = '<img src=x onerror="alert(1)">Tamil'
+    for lang in ("en", "gu", "ur"):
+        html = client.get("/", query_string={"postcode": "LE4 5AD", "language": typed, "lang": lang}).get_data(as_text=True)
+        assert typed not in html
+        assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;Tamil" in html
