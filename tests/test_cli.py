@@ -220,3 +220,21 @@ def test_serve_answers_over_http_from_a_worker_process_per_cpu_asked_for(tmp_pat
         output = server.communicate(timeout=30)[0].decode()
     assert "with 2 worker processes" in output
     assert server.returncode == 0, output
+
+
+def test_a_server_worker_takes_only_the_connections_it_has_threads_for(app, monkeypatch):
+    """Each worker leaves connections it cannot yet serve in the kernel's queue, shared by every worker.
+
+    Gunicorn's default lets a busy worker take up to 1,000 and queue them behind its own threads while
+    another worker idles (scripts/load.py: p95 three times p50 under 50 residents). Room is left for
+    as many kept-alive browser connections as there are threads.
+    """
+    from app.web import server
+
+    seen = {}
+    monkeypatch.setattr(server._Server, "run", lambda self: seen.update(
+        threads=self.cfg.threads, connections=self.cfg.worker_connections, workers=self.cfg.workers,
+        worker_class=self.cfg.worker_class_str))
+    server.serve(app, "127.0.0.1", 0, workers=2)
+    assert seen["worker_class"] == "gthread" and seen["workers"] == 2
+    assert seen["threads"] <= seen["connections"] <= 2 * seen["threads"]
