@@ -526,3 +526,30 @@ def test_words_a_resident_typed_are_escaped_inside_translated_sentences(client):
         html = client.get("/", query_string={"postcode": "LE4 5AD", "language": typed, "lang": lang}).get_data(as_text=True)
         assert typed not in html
         assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;Tamil" in html
+
+
+def _search_form_of(html: str) -> str:
+    return html[html.rindex("<form", 0, html.index('id="search-form"')):].split("</form>")[0]
+
+
+def test_the_kept_search_form_shows_each_resident_their_own_search(client):
+    """The form is kept between requests (app/web/search_form.py): what one resident typed or chose never shows for another."""
+    first = _search_form_of(client.get("/?postcode=LE4+5AD&day=thu&q=yoga").get_data(as_text=True))
+    assert 'value="LE4 5AD"' in first and 'value="yoga"' in first
+    assert '<option value="thu" selected>' in first
+
+    second = _search_form_of(client.get("/?postcode=LE2+0TA&day=thu").get_data(as_text=True))
+    assert 'value="LE2 0TA"' in second and "LE4 5AD" not in second and "yoga" not in second
+    assert '<option value="thu" selected>' in second
+
+    other_day = _search_form_of(client.get("/?postcode=LE2+0TA&day=fri&category=library").get_data(as_text=True))
+    assert '<option value="fri" selected>' in other_day and '<option value="thu" selected>' not in other_day
+    assert 'value="library" checked' in other_day
+
+    typed = '"><script>alert(1)</script>\x00postcode\x00'
+    hostile = _search_form_of(client.get("/", query_string={"postcode": typed, "q": typed}).get_data(as_text=True))
+    assert "<script>alert(1)" not in hostile and hostile.count("&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+
+    gujarati = _search_form_of(client.get("/?postcode=LE2+0TA&day=thu&lang=gu").get_data(as_text=True))
+    assert 'name="lang" value="gu"' in gujarati and 'value="LE2 0TA"' in gujarati
+    assert "Your postcode" not in gujarati and "Your postcode" in second

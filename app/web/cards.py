@@ -3,22 +3,21 @@
 A page of 50 results spent most of its time (about 0.5 ms a card) rendering cards that were the
 same a minute ago: a card changes only with the data, the reader's language, the day and when
 the listing is next on. Only "how far" differs from one resident to the next, so each card is
-kept in two halves around it, and the distance is put in between for each page.
+kept with a hole for it (app/web/fragments.py), filled in for each page.
 """
 from __future__ import annotations
 
 from flask import current_app
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from app.cache import LRUCache
 from app.assets.search import hydrate
 from app.web.db import database_version, get_db
+from app.web.fragments import Fragments, hole
 from app.web.i18n import current_language
 from app.web.wording import describe_walk
 
 # Enough for every card of a 10,000-listing area in one language (a few KB each).
-_CARDS = LRUCache(10_000)
-_HOW_FAR = "\x00how-far\x00"  # stands in for the distance; never in a listing's text (NUL is refused)
+_CARDS = Fragments(10_000)
 
 
 def result_cards(results, today, heading_level: int = 3, pick: str | None = None) -> Markup:
@@ -31,20 +30,16 @@ def result_cards(results, today, heading_level: int = 3, pick: str | None = None
             for result in results]
     kept = [_CARDS.get(key) for key in keys]
     # Only the cards not kept need the listings' full details from the database.
-    missing = [result for result, halves in zip(results, kept) if halves is None]
+    missing = [result for result, card in zip(results, kept) if card is None]
     filled = iter(hydrate(get_db(), missing)) if missing else iter(())
     macro, out = None, []
-    for result, key, halves in zip(results, keys, kept):
-        if halves is None:
+    for result, key, card in zip(results, keys, kept):
+        if card is None:
             if macro is None:
                 macro = _card_macro()
             result = next(filled)
-            halves = tuple(str(macro(result, today, heading_level, pick, Markup(_HOW_FAR))).split(_HOW_FAR))
-            _CARDS.put(key, halves)
-        if len(halves) == 2:
-            out.extend((halves[0], str(escape(describe_walk(result.walk_minutes, result.distance_m))), halves[1]))
-        else:
-            out.append(halves[0])
+            card = _CARDS.put(key, macro(result, today, heading_level, pick, hole("how_far")))
+        out.append(card.fill(how_far=describe_walk(result.walk_minutes, result.distance_m)))
     return Markup("".join(out))
 
 
