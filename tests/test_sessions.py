@@ -386,3 +386,13 @@ def test_recommendations_have_their_own_bucket(live_db):
     with pytest.raises(traders.TraderError) as refused:
         recommend()
     assert refused.value.message == "too_many"
+
+
+def test_a_page_with_no_inline_script_allows_none(tiled_app):
+    """Only a page that writes an inline script (the map, a listing's data) gets a nonce for it."""
+    client = tiled_app.test_client()
+    for url in ("/", "/?postcode=LE4+5AD", "/wards", "/about", "/traders/"):
+        response = client.get(url)
+        assert csp(response)["script-src"] == "'self'", url
+        assert "nonce=" not in response.get_data(as_text=True), url
+    assert "'nonce-" in csp(client.get("/map"))["script-src"]
