@@ -361,3 +361,23 @@ def test_a_page_of_results_makes_only_that_page(many, area):
     fresh = search(many, Query(origin=from_postcode(many, "LE2 0TA", area)), THURSDAY_9AM)
     fresh.results[:3]
     assert len(fresh.results._made) == 3  # not one Result per listing
+
+
+def test_the_ward_list_is_read_once_per_version_of_the_data_and_each_caller_gets_their_own(tmp_path, area):
+    rows = [{"id": "cafe", "name": "Pop-in cafe", "category": "cafe", "postcode": "LE5 5AA", "source": "test"}]
+    build(area, tmp_path / "w.db", write_csv(tmp_path / "w.csv", rows), today=date(2026, 11, 26))
+    db = store.connect(tmp_path / "w.db")
+    first = list_wards(db)
+    spinney = next(w for w in first if w["slug"] == "spinney-hills")
+    assert spinney["counts"] == {"cafe": 1} and spinney["total"] == 1
+    spinney["counts"]["cafe"], spinney["total"] = 99, 99  # a caller changing its copy changes no one else's
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    again = next(w for w in list_wards(db) if w["slug"] == "spinney-hills")
+    db.conn.set_trace_callback(None)
+    assert again["counts"] == {"cafe": 1} and again["total"] == 1
+    assert not [s for s in statements if "from wards" in s.lower()], statements
+    db.execute("update assets set status = 'closed' where id = 'cafe'")
+    db.execute("update meta set value = cast(value as integer) + 1 where key = 'data_version'")  # as an edit does
+    db.conn.commit()
+    assert next(w for w in list_wards(db) if w["slug"] == "spinney-hills")["total"] == 0

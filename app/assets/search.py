@@ -509,16 +509,23 @@ def is_stale(asset: dict, today: date) -> bool:
     return (today - date.fromisoformat(asset["last_verified"])).days > STALE_DAYS
 
 
+_WARD_LISTS = LRUCache(4)
+
+
 def list_wards(db: sqlite_utils.Database) -> list[dict]:
-    """Return every ward with its asset counts by category, in name order."""
-    wards = [dict(zip(("ward_code", "ward_name", "slug", "is_focus"), row)) for row in db.execute(
-        "select ward_code, ward_name, slug, is_focus from wards order by ward_name")]
-    counts = asset_index(db).ward_counts  # counted once per version of the data
-    for ward in wards:
-        ward["is_focus"] = bool(ward["is_focus"])
-        ward["counts"] = dict(counts.get(ward["ward_code"], {}))
-        ward["total"] = sum(ward["counts"].values())
-    return wards
+    """Return every ward with its asset counts by category, in name order (the caller's own copy)."""
+    key = data_version(db)
+    wards = _WARD_LISTS.get(key)
+    if wards is None:  # read once per version of the data: every results page asks
+        wards = [dict(zip(("ward_code", "ward_name", "slug", "is_focus"), row)) for row in db.execute(
+            "select ward_code, ward_name, slug, is_focus from wards order by ward_name")]
+        counts = asset_index(db).ward_counts  # counted once per version of the data
+        for ward in wards:
+            ward["is_focus"] = bool(ward["is_focus"])
+            ward["counts"] = dict(counts.get(ward["ward_code"], {}))
+            ward["total"] = sum(ward["counts"].values())
+        _WARD_LISTS.put(key, wards)
+    return [{**ward, "counts": dict(ward["counts"])} for ward in wards]
 
 
 def get_ward(db: sqlite_utils.Database, slug_or_code: str) -> dict | None:
