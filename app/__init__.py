@@ -67,11 +67,12 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
 
     from app.places.wards import slugify
     from app.views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
-    from app.web import cards, compress, csrf, db, headers, i18n, limits, search_form
+    from app.web import cards, chrome, compress, csrf, db, headers, i18n, limits, search_form
 
     db.init_app(app)
     i18n.init_app(app)
     cards.init_app(app)
+    chrome.init_app(app)
     search_form.init_app(app)
     compress.init_app(app)
     limits.init_app(app)

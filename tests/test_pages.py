@@ -553,3 +553,36 @@ def test_the_kept_search_form_shows_each_resident_their_own_search(client):
     gujarati = _search_form_of(client.get("/?postcode=LE2+0TA&day=thu&lang=gu").get_data(as_text=True))
     assert 'name="lang" value="gu"' in gujarati and 'value="LE2 0TA"' in gujarati
     assert "Your postcode" not in gujarati and "Your postcode" in second
+
+
+def test_the_kept_navigation_links_each_language_to_the_page_being_read(client):
+    """The navigation and footer are kept between requests (app/web/chrome.py): the links to this
+    page in other languages, and the language shown, are still each page's own."""
+    wards = client.get("/wards").get_data(as_text=True)
+    assert wards.count('href="/wards?lang=gu" lang="gu"') == 2  # header (wide screens) and footer (phones)
+    assert 'href="/wards" lang="en" hreflang="en"\n             aria-current="true"' in wards
+    about = client.get("/about").get_data(as_text=True)
+    assert about.count('href="/about?lang=ur" lang="ur"') == 2 and "/wards?lang=" not in about
+    searched = client.get("/?postcode=LE4+5AD&day=thu").get_data(as_text=True)
+    assert 'href="/?postcode=LE4+5AD&amp;day=thu&amp;lang=pa" lang="pa"' in searched
+    gujarati = client.get("/wards?lang=gu").get_data(as_text=True)
+    assert 'href="/wards" lang="en"' in gujarati and 'hreflang="gu"\n             aria-current="true"' in gujarati
+    assert 'href="/map?lang=gu"' in gujarati and ">Find things to do<" not in gujarati
+    assert ">Find things to do<" in client.get("/about").get_data(as_text=True)
+
+
+def test_each_app_keeps_its_own_navigation_and_footer(app, other_area, tmp_path):
+    from click.testing import CliRunner
+    from app.cli import cli
+
+    db = tmp_path / "other.db"
+    assert CliRunner().invoke(cli, ["--area", str(other_area), "build", "--db", str(db)]).exit_code == 0
+    # The same day on both: the footer says when it was printed.
+    testshire = create_app({"TESTING": True, "DATABASE": str(db), "NOW": app.config.get("NOW")},
+                           area_file=other_area).test_client()
+    leicester = app.test_client()
+    for _ in range(2):
+        page = testshire.get("/about").get_data(as_text=True)
+        assert "Printed from Testshire Community Map" in page and "Leicester" not in page
+        page = leicester.get("/about").get_data(as_text=True)
+        assert "Printed from Leicester Community Map" in page and "Testshire" not in page

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import sqlite3
-from urllib.parse import urlencode
 
 import numpy as np
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from app.web.i18n import gettext
 
 from app.assets.alternatives import alternatives
@@ -77,7 +76,6 @@ def page_context():
         "describe_ward_distance": describe_ward_distance,
         "describe_date": describe_date,
         "describe_distance": describe_distance,
-        "switch_language_url": switch_language_url,
         "is_stale": is_stale,
         "today_text": describe_date(now.date().isoformat()),
     }
@@ -87,20 +85,6 @@ def describe_distance(metres: int) -> str:
     if metres >= 1000:
         return gettext("Within %(km)s km", km=kilometres(metres, "0.#"))
     return gettext("Within %(m)d metres", m=metres)
-
-
-def switch_language_url(code: str) -> str:
-    """The current page in another language."""
-    # The page's own address is built once a request (url_for is the dearest call on a page, and
-    # the switcher offers every language), then each language is added to it.
-    if "page_url_without_language" not in g:
-        args = request.args.to_dict(flat=False)
-        args["lang"] = None  # None: leave it out of the URL
-        g.page_url_without_language = url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
-    url = g.page_url_without_language
-    if code == DEFAULT_LANGUAGE:
-        return url
-    return f"{url}{'&' if '?' in url else '?'}{urlencode({'lang': code})}"
 
 
 def _search_args() -> dict:

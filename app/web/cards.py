@@ -7,12 +7,11 @@ kept with a hole for it (app/web/fragments.py), filled in for each page.
 """
 from __future__ import annotations
 
-from flask import current_app
 from markupsafe import Markup
 
 from app.assets.search import hydrate
 from app.web.db import database_version, get_db
-from app.web.fragments import Fragments, hole
+from app.web.fragments import Fragments, hole, template_macro
 from app.web.i18n import current_language
 from app.web.wording import describe_walk
 
@@ -36,18 +35,13 @@ def result_cards(results, today, heading_level: int = 3, pick: str | None = None
     for result, key, card in zip(results, keys, kept):
         if card is None:
             if macro is None:
-                macro = _card_macro()
+                macro = template_macro("_partials.html", "result_card")
             result = next(filled)
             card = _CARDS.put(key, macro(result, today, heading_level, pick, hole("how_far")))
         out.append(card.fill(how_far=describe_walk(result.walk_minutes, result.distance_m)))
     return Markup("".join(out))
 
 
-def _card_macro():
-    """The card macro, with this request's template context (its words, links and helpers)."""
-    context: dict = {}
-    current_app.update_template_context(context)
-    return current_app.jinja_env.get_template("_partials.html").make_module(context).result_card
 
 
 def init_app(app) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from markupsafe import Markup, escape
 
 from app.cache import LRUCache
@@ -62,3 +63,11 @@ class Fragments:
 
     def clear(self) -> None:
         self._kept.clear()
+
+
+def template_macro(template: str, name: str, **extra):
+    """Return the macro called name in template, with this request's template context (and extra)."""
+    context: dict = {}
+    current_app.update_template_context(context)
+    context.update(extra)
+    return getattr(current_app.jinja_env.get_template(template).make_module(context), name)

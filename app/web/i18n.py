@@ -6,10 +6,11 @@ tracked and a shared or printed link keeps its language.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, has_app_context, request
+from flask import Flask, g, has_app_context, request, url_for
 from flask_babel import Babel, force_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -102,6 +103,25 @@ def compile_translations(target: Path) -> Path:
 
 
 
+def switch_language_url(code: str) -> str:
+    """The current page in another language."""
+    return language_urls()[code]
+
+
+def language_urls() -> dict[str, str]:
+    """The current page's address in each language the site offers, worked out once a request."""
+    urls = g.get("language_urls")
+    if urls is None:
+        # One url_for (the dearest call on a page), then each language added to its address.
+        args = request.args.to_dict(flat=False)
+        args["lang"] = None  # None: leave it out of the URL
+        url = url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
+        joiner = "&" if "?" in url else "?"
+        urls = g.language_urls = {code: url if code == DEFAULT_LANGUAGE else f"{url}{joiner}{urlencode({'lang': code})}"
+                                  for code in LANGUAGES}
+    return urls
+
+
 @pass_eval_context
 def template_gettext(eval_ctx, string: str, **variables):
     """`_()` in templates: translate string, then fill in variables (escaped in an HTML template)."""
@@ -134,4 +154,5 @@ def init_app(app: Flask) -> None:
     def language_context():
         lang = current_language()
         return {"lang": lang, "text_direction": LANGUAGES[lang]["dir"], "languages": LANGUAGES,
+                "switch_language_url": switch_language_url,
                 "in_language": in_language, "first_draft": FIRST_DRAFT}

@@ -12,11 +12,10 @@ from markupsafe import Markup
 from app.assets.search import facets, list_wards
 from app.web.db import database_version, get_db
 from app.web.filters import DAY_CODES
-from app.web.fragments import Fragments, hole
+from app.web.fragments import Fragments, hole, template_macro
 from app.web.i18n import current_language
 
 TYPED = ("postcode", "q", "lat", "lon", "ids")  # filled in for each request, never kept
-_FORMS = Fragments(256)
 
 
 def search_form(args) -> Markup:
@@ -24,16 +23,16 @@ def search_form(args) -> Markup:
     chosen = tuple((name, tuple(args.getlist(name))) for name in sorted(args) if name not in TYPED)
     typed = tuple(name for name in TYPED if args.get(name))  # whether each is there decides some markup
     key = (database_version(), current_language(), chosen, typed)
-    form = _FORMS.get(key)
+    forms = current_app.extensions["search_forms"]
+    form = forms.get(key)
     if form is None:
         db = get_db()
-        context: dict = {}
-        current_app.update_template_context(context)
-        context.update(wards=list_wards(db), facets=facets(db), day_codes=DAY_CODES)
-        module = current_app.jinja_env.get_template("pages/_search_form.html").make_module(context)
-        form = _FORMS.put(key, module.search_form(args))
+        macro = template_macro("pages/_search_form.html", "search_form",
+                               wards=list_wards(db), facets=facets(db), day_codes=DAY_CODES)
+        form = forms.put(key, macro(args))
     return Markup(form.fill(**{name: args.get(name) for name in typed}))
 
 
 def init_app(app) -> None:
+    app.extensions["search_forms"] = Fragments(256)  # the app's own: its area names the example postcode
     app.jinja_env.globals.update(search_form=search_form, hole=hole)
