@@ -144,7 +144,13 @@ def connect(db_path: str | Path, readonly: bool = False) -> sqlite_utils.Databas
 
 
 def data_version(db: sqlite_utils.Database) -> tuple:
-    """Identify the database's data as it is now: a rebuild swaps in a new file, an edit bumps meta."""
+    """Identify the database's data as it is now: a rebuild swaps in a new file, an edit bumps meta.
+
+    A connection reading one snapshot (a web request's) carries the version read when it began.
+    """
+    pinned = getattr(db, "pinned_version", None)
+    if pinned is not None:
+        return pinned
     path = next(row[2] for row in db.execute("pragma database_list") if row[1] == "main")
     stat = os.stat(path)
     row = db.execute("select value from meta where key = 'data_version'").fetchone()

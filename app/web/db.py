@@ -4,9 +4,12 @@ from __future__ import annotations
 import os
 import threading
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 
 from app import store
+
+# Requests that only read: each reads one snapshot of the database from start to finish.
+_READING = frozenset({"GET", "HEAD"})
 
 
 def get_db():
@@ -15,10 +18,23 @@ def get_db():
     Opening a connection and reading the schema again costs about a millisecond, a sixth of a
     listing page. A kept connection sees every edit (it holds no transaction between requests);
     a rebuild or a restored backup swaps in a new file, and then the thread opens that one.
+
+    A page is read from one snapshot: an edit landing halfway through cannot mix old and new in it,
+    and the data's version (which every cache checks, several times a page) is read once.
     """
     if "db" not in g:
-        g.db = _thread_reader(current_app.config["DATABASE"])
+        db = _thread_reader(current_app.config["DATABASE"])
+        if has_request_context() and request.method in _READING and not db.conn.in_transaction:
+            db.conn.execute("begin")
+            db.pinned_version = store.data_version(db)
+        g.db = db
     return g.db
+
+
+def _end_snapshot(db) -> None:
+    db.pinned_version = None
+    if db.conn.in_transaction:
+        db.conn.rollback()
 
 
 def _thread_reader(path: str):
@@ -38,8 +54,19 @@ def _thread_reader(path: str):
     return db
 
 
+def release_thread_reader(app: Flask) -> None:
+    """Close the connection this thread keeps (before the server forks: a child must not share it)."""
+    readers = app.extensions["db_readers"]
+    held = getattr(readers, "held", None)
+    if held is not None:
+        held[1].conn.close()
+        readers.held = None
+
+
 def get_write_db():
     """Return this request's read-write connection (the workspace only)."""
+    if "db" in g:
+        _end_snapshot(g.db)  # what this request writes, it then reads
     if "write_db" not in g:
         g.write_db = store.connect(current_app.config["DATABASE"])
     return g.write_db
@@ -51,7 +78,9 @@ def database_version() -> tuple:
 
 
 def close_db(exception=None) -> None:
-    g.pop("db", None)  # the thread keeps it for its next request
+    db = g.pop("db", None)
+    if db is not None:
+        _end_snapshot(db)  # the thread keeps it for its next request
     db = g.pop("write_db", None)
     if db is not None:
         db.conn.close()
