@@ -213,8 +213,17 @@ def test_serve_answers_over_http_from_a_worker_process_per_cpu_asked_for(tmp_pat
             except (FileNotFoundError, ProcessLookupError):  # a process that ended while we looked
                 return None
 
-        children = [p for p in os.listdir("/proc") if p.isdigit() and parent_of(p) == str(server.pid)]
-        assert len(children) == 2  # two worker processes under the one server
+        def children() -> list[str]:
+            return [p for p in os.listdir("/proc") if p.isdigit() and parent_of(p) == str(server.pid)]
+
+        # Gunicorn forks its workers a moment apart: the first may answer before the second is made.
+        deadline = time.monotonic() + 10
+        while len(children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(children()) == 2  # two worker processes under the one server
+        # A worker interrupted in the instant after it was forked, before it listens for signals, is
+        # left running until Gunicorn's graceful timeout (30 s): give them a moment to start.
+        time.sleep(1)
     finally:
         os.killpg(server.pid, signal.SIGINT)
         output = server.communicate(timeout=30)[0].decode()
@@ -232,9 +241,35 @@ def test_a_server_worker_takes_only_the_connections_it_has_threads_for(app, monk
     from app.web import server
 
     seen = {}
+    monkeypatch.setattr(server, "warm_up", lambda app: [])
     monkeypatch.setattr(server._Server, "run", lambda self: seen.update(
         threads=self.cfg.threads, connections=self.cfg.worker_connections, workers=self.cfg.workers,
         worker_class=self.cfg.worker_class_str))
     server.serve(app, "127.0.0.1", 0, workers=2)
     assert seen["worker_class"] == "gthread" and seen["workers"] == 2
     assert seen["threads"] <= seen["connections"] <= 2 * seen["threads"]
+
+
+def test_the_server_makes_the_search_index_once_before_forking_its_workers(app, monkeypatch):
+    """Workers start with what their first residents would otherwise wait for, and no database connection."""
+    import gc
+
+    from app import store
+    from app.assets import index
+    from app.web import server
+
+    index._INDEXES.clear()
+    forked = []
+    monkeypatch.setattr(server._Server, "run", lambda self: forked.append(gc.get_freeze_count()))
+    try:
+        server.serve(app, "127.0.0.1", 0, workers=2)
+        assert forked and forked[0] > 10_000  # what was made is set aside from the collector
+    finally:
+        gc.unfreeze()
+    db = store.connect(app.config["DATABASE"], readonly=True)
+    try:
+        key = store.data_version(db)
+    finally:
+        db.conn.close()
+    assert index._INDEXES.get(key) is not None
+    assert getattr(app.extensions["db_readers"], "held", None) is None  # a child must not share a connection

@@ -4,7 +4,10 @@ Python runs one thread at a time per process, so a single-process server (waitre
 core busy however many residents are waiting; under 50 residents at once on a 2-core machine that
 halved what the site could answer. Gunicorn (a well-kept pre-fork server) runs a worker process
 per core. The app is made once, in the parent, before the workers are forked: the database is
-migrated once, not raced by each worker, and each worker builds its own search index on first use.
+migrated once, not raced by each worker, and the parent answers a few residents' requests itself
+before forking (`warm_up`), so every worker starts with the search index and the compiled templates
+in memory, shared with the others, instead of a resident's request waiting while
+a worker makes them.
 
 Each worker takes a new connection only when it has room for it (`worker_connections`: its threads,
 plus as many again for browsers keeping a connection open between requests). Left to itself a
@@ -14,10 +17,16 @@ resident. Connections not yet taken wait in the kernel's queue, which every work
 """
 from __future__ import annotations
 
+import gc
 import os
+from urllib.parse import urlencode
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+from app import store
+from app.assets.record import PUBLIC_SQL
+from app.web.db import release_thread_reader
 
 # Two threads: one can wait on the database or a slow client while the other works. More only share
 # the same core (Python runs one thread at a time) and make every request take longer.
@@ -45,8 +54,38 @@ class _Server(BaseApplication):
         return self._app
 
 
+def warm_up(app: Flask) -> list[str]:
+    """Answer, in this process, the requests that make what every worker would otherwise make on its
+    first ones; return their paths. Then set aside for good what they made (`gc.freeze`).
+
+    Python's collector otherwise walks every long-lived object (the search index: about 130,000 at
+    10,000 listings) in each full collection, stopping the worker for a tenth of a second or more,
+    and, by touching them, copies memory the workers could share.
+    """
+    try:
+        db = store.connect(app.config["DATABASE"], readonly=True)
+    except FileNotFoundError:
+        return []
+    try:
+        listing = db.execute(f"select id, postcode from assets where postcode is not null and {PUBLIC_SQL} "
+                             "order by id limit 1").fetchone()
+    finally:
+        db.conn.close()
+    paths = ["/", "/map"]
+    if listing is not None:
+        paths += [f"/?{urlencode({'postcode': listing['postcode']})}", f"/assets/{listing['id']}"]
+    client = app.test_client()
+    for path in paths:
+        client.get(path, headers={"Accept-Encoding": "gzip"})
+    release_thread_reader(app)
+    gc.collect()
+    gc.freeze()
+    return paths
+
+
 def serve(app: Flask, host: str, port: int, workers: int | None = None) -> None:
     """Serve app on host:port until interrupted (Ctrl+C or SIGTERM)."""
+    warm_up(app)
     _Server(app, {
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
