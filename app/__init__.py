@@ -67,8 +67,9 @@ def create_app(test_config: dict | None = None, area_file: str | Path | None = N
 
     from app.places.wards import slugify
     from app.views import api, auth, pages, suggest, trader_workspace, traders, vendor, workspace
-    from app.web import cards, chrome, compress, csrf, db, headers, i18n, limits, search_form
+    from app.web import cards, chrome, compress, csrf, db, headers, i18n, limits, page_cache, search_form
 
+    page_cache.init_app(app)  # first: its after_request hook runs last, on the answer as sent
     db.init_app(app)
     i18n.init_app(app)
     cards.init_app(app)

@@ -1,7 +1,7 @@
 """The one clock: when things happen, as stored (UTC) and as residents live it (the area's local time)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -15,3 +15,8 @@ def local_now(timezone_name: str, pinned: datetime | None = None) -> datetime:
     if pinned is not None:
         return pinned
     return datetime.now(ZoneInfo(timezone_name)).replace(tzinfo=None)
+
+
+def next_midnight(moment: datetime) -> datetime:
+    """Return when the day after moment begins (wall clock): when "today" and "tomorrow" move on."""
+    return datetime.combine(moment.date() + timedelta(days=1), time())

@@ -159,20 +159,19 @@ def test_large_responses_are_gzipped_for_browsers_that_ask(client):
     assert again.status_code == 304
 
 
-def _forget_cached_answers():
-    from app.views.api import _GEOJSON_CACHE
+def _forget_cached_answers(app):
     from app.web.searches import _SEARCHES
 
-    _GEOJSON_CACHE.clear()
+    app.extensions["page_cache"].clear()
     _SEARCHES.clear()
 
 
 def test_map_data_is_the_same_whichever_page_is_read_first(client):
     """Showing a cached search on /map must not change what /api/assets.geojson then returns."""
-    _forget_cached_answers()
+    _forget_cached_answers(client.application)
     data_first = client.get("/api/assets.geojson").get_json()
     client.get("/map")
-    _forget_cached_answers()
+    _forget_cached_answers(client.application)
     client.get("/map")  # hydrates the first page of the cached search
     data_after_map = client.get("/api/assets.geojson").get_json()
     assert data_after_map == data_first

@@ -501,6 +501,17 @@ class Occurrence:
     end: str | None
     now: bool = False  # going on at this moment
 
+    def changes_at(self) -> datetime:
+        """When "next on" stops being this answer (local wall clock): as it starts, or as it ends if on now.
+
+        Without times it is on for the whole day, so it changes as that day begins or ends.
+        """
+        if self.now:
+            if self.end:
+                return datetime.combine(self.day, time.fromisoformat(self.end))
+            return datetime.combine(self.day + timedelta(days=1), time())
+        return datetime.combine(self.day, time.fromisoformat(self.start) if self.start else time())
+
     def span(self, timezone: str) -> tuple[datetime, datetime] | None:
         """Return when it starts and ends as aware datetimes in the area's zone (None without times)."""
         if not self.start:

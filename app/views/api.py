@@ -9,12 +9,13 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, request, url
 from flask_babel import get_locale
 
 from app.assets.search import get_asset, hydrate, list_wards, redirect_for, result_for, search
-from app.cache import LRUCache
 from app.formats.clusters import ViewError, group, parse_view
 from app.formats.geojson import pin_features, points_geojson, wards_geojson
 from app.web import compress
-from app.web.db import database_version, get_db
+from app.web.db import get_db
 from app.web.filters import local_now, parse_filters
+from app.web.page_cache import kept, valid_until
+from app.clock import next_midnight
 from app.values import truthy
 from app.web.searches import cached_search
 from app.web.wording import describe_session
@@ -58,6 +59,7 @@ def _parse():
 
 
 @bp.get("/assets")
+@kept
 def assets():
     """Search assets: near (postcode), lat/lon, radius (metres), ward, category, day, today, free,
     access, language, q; nearest first when a place is given."""
@@ -71,9 +73,12 @@ def assets():
         return _bad_request("limit and offset must be whole numbers")
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         return _bad_request(f"limit must be 1 to {MAX_LIMIT} and offset 0 or more")
-    found = search(get_db(), parsed.query, local_now())
+    now = local_now()
+    found = search(get_db(), parsed.query, now)
     results = found.results + found.ward_only
     page = hydrate(get_db(), results[offset:offset + limit])
+    if parsed.query.at is None:
+        valid_until(next_midnight(now), *(r.next_on.changes_at() for r in page if r.next_on is not None))
     return jsonify(
         total=len(results), limit=limit, offset=offset, suggestion=found.suggestion,
         assets=[{**r.asset, "distance_m": None if r.distance_m is None else round(r.distance_m),
@@ -101,29 +106,13 @@ def _with_words(data: dict, results) -> dict:
     return data
 
 
-# Map data changes only when the database is rebuilt (a new file), so responses are kept in
-# memory keyed by the database file, the date (for "on today") and the whole query string.
-_GEOJSON_CACHE = LRUCache(64)
-
-
-def _geojson_key() -> tuple:
-    # "on now" changes by the minute, the rest by the day.
-    now = local_now()
-    return (database_version(), now.replace(second=0, microsecond=0) if truthy(request.args.get("now")) else now.date(),
-            request.query_string,
-            "gzip" in request.headers.get("Accept-Encoding", ""))
-
-
 @bp.get("/assets.geojson")
+@kept
 def assets_geojson():
     """The searched assets as GeoJSON points for the map; ward-only ones have no geometry."""
-    key = _geojson_key()
-    hit = _GEOJSON_CACHE.get(key)
-    if hit is not None:
-        body, headers = hit
-        response = current_app.response_class(body, headers=headers)
-        response.mimetype = "application/geo+json"
-        return _revalidated(response)
+    if not truthy(request.args.get("now")):
+        # Which listings are "on today" changes with the day; which are "on now", by the minute.
+        valid_until(next_midnight(local_now()))
     view = None
     if "bbox" in request.args or "zoom" in request.args:
         try:
@@ -141,9 +130,7 @@ def assets_geojson():
         data = _view_geojson(found, view)
     # orjson writes the ~2 MB of a 10,000-point map about ten times faster than json.
     response = current_app.response_class(orjson.dumps(data), mimetype="application/geo+json")
-    response = compress.gzip_response(response)
-    _GEOJSON_CACHE.put(key, (response.get_data(), {k: v for k, v in response.headers.items()
-                                                   if k in ("Content-Encoding", "Vary")}))
+    response = compress.gzip_response(response)  # before the ETag: it names the bytes sent
     return _revalidated(response)
 
 

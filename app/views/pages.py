@@ -32,6 +32,8 @@ from app.web.db import get_db
 from app.web.filters import DAY_CODES, local_now, parse_filters
 from app.web.i18n import DEFAULT_LANGUAGE
 from app.web.maps import CATEGORY_MARKS, build_map, latlon
+from app.web.page_cache import kept, valid_until
+from app.clock import next_midnight
 from app.web.qr import qr_svg
 from app.web.searches import cached_search
 from app.web.wording import (
@@ -164,6 +166,7 @@ def _tiles() -> dict | None:
 
 
 @bp.get("/")
+@kept
 def home():
     db = get_db()
     now = local_now()
@@ -186,17 +189,28 @@ def home():
     nothing = found is not None and not found.results and not found.ward_only
     origin = parsed.query.origin if parsed else None
     connectors = dict(current_app.config["AREA"].connectors)
+    ward_groups = _by_ward(hydrate(db, found.ward_only) if found else (), names)
+    shown_services = tuple(services if printing else services[:SERVICES_SHOWN])
+    if found is not None and not nothing and parsed.query.at is None:
+        # What is on "now" can change with any listing's session; the rest with those on the page.
+        valid_until(next_midnight(now), *_changes(pages.items, shown_services,
+                                                  [r for group in ward_groups for r in group["results"]]))
     return render_template(
         "pages/home.html", nothing=alternatives(db, parsed.query, now) if nothing else None,
         connector=connectors.get(names.get(origin.ward_code)) if nothing and origin else None,
         args=args, searched=searched, found=found, shown=tuple(pages.items), pages=pages,  # result_list fills in only the cards it has not kept
-        printing=printing, services=tuple(services if printing else services[:SERVICES_SHOWN]),
+        printing=printing, services=shown_services,
         service_count=len(services), service_categories=SERVICE_CATEGORIES,
-        ward_groups=_by_ward(hydrate(db, found.ward_only) if found else (), names),
+        ward_groups=ward_groups,
         origin=origin, problems=parsed.problems if parsed else [],
         wards=wards, facets=facets(db), day_codes=DAY_CODES, today=now.date(), ward_name=names.get,
         ward_slug={w["ward_code"]: w["slug"] for w in wards}.get,
     )
+
+
+def _changes(*shown):
+    """When what each shown listing says about its next session stops being true (app/web/page_cache.py)."""
+    return [result.next_on.changes_at() for results in shown for result in results if result.next_on is not None]
 
 
 def shows_osm_data(db) -> bool:
@@ -244,6 +258,7 @@ def map_view():
 
 
 @bp.get("/assets/<asset_id>")
+@kept
 def asset(asset_id: str):
     db = get_db()
     found = get_asset(db, asset_id)
@@ -266,6 +281,7 @@ def asset(asset_id: str):
     structured = listing_jsonld({**found, "private": is_private(db, found["id"])},
                                 url_for("pages.asset", asset_id=found["id"], _external=True, lang=None),
                                 area_name=area.name, zone=area.timezone)
+    valid_until(next_midnight(now), *_changes([result]))
     return render_template("pages/asset.html", asset=found, result=result, map=parts,
                            stale=is_stale(found, now.date()), today=now.date(), structured=structured)
 

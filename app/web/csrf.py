@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.store.connection import transaction
 from app.web.i18n import gettext
+from app.web.page_cache import not_for_keeping
 
 MAX_AGE_S = 4 * 60 * 60
 
@@ -46,6 +47,7 @@ def _binding() -> str:
 
 def generate_token() -> str:
     """Make a token for one form on this page."""
+    not_for_keeping()  # a token is spent once: each showing of the form needs its own
     return _serializer().dumps({"for": _binding(), "nonce": secrets.token_urlsafe(12)})
 
 
