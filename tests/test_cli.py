@@ -244,9 +244,10 @@ def test_a_server_worker_takes_only_the_connections_it_has_threads_for(app, monk
     monkeypatch.setattr(server, "warm_up", lambda app: [])
     monkeypatch.setattr(server._Server, "run", lambda self: seen.update(
         threads=self.cfg.threads, connections=self.cfg.worker_connections, workers=self.cfg.workers,
-        worker_class=self.cfg.worker_class_str))
+        worker_class=self.cfg.worker_class_str, graceful=self.cfg.graceful_timeout))
     server.serve(app, "127.0.0.1", 0, workers=2)
     assert seen["worker_class"] == "gthread" and seen["workers"] == 2
+    assert seen["graceful"] <= 10  # Ctrl+C stops the server within seconds, even with a worker that missed it
     assert seen["threads"] <= seen["connections"] <= 2 * seen["threads"]
 
 

@@ -95,6 +95,9 @@ def serve(app: Flask, host: str, port: int, workers: int | None = None) -> None:
         # A resident's slow phone connection must not hold a worker for ever, nor a long
         # spreadsheet import be killed: imports are bounded by their own row limits.
         "timeout": 120,
+        # On Ctrl+C or SIGTERM, a worker still busy (or one that missed the signal while starting) is
+        # stopped after this long rather than Gunicorn's 30 s: a resident's answer takes well under a second.
+        "graceful_timeout": 10,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
