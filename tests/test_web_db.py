@@ -60,6 +60,16 @@ def test_an_edit_is_seen_by_a_kept_reader(built_db, tmp_path):
     assert "Belgrave Library (new name)" in client.get("/assets/belgrave-library").get_data(as_text=True)
 
 
+NAME = "select name from assets where id = 'belgrave-library'"
+
+
+def _site(built_db, tmp_path):
+    """A copy of the built database and an app serving it."""
+    db_path = tmp_path / "site.db"
+    shutil.copy(built_db[0], db_path)
+    return db_path, create_app({"TESTING": True, "DATABASE": str(db_path)})
+
+
 def _edit_name(db_path, name):
     db = store.connect(db_path)
     db.execute("update assets set name = ? where id = 'belgrave-library'", [name])
@@ -71,30 +81,24 @@ def _edit_name(db_path, name):
 def test_a_page_is_read_from_one_snapshot_even_if_an_edit_lands_meanwhile(built_db, tmp_path):
     from app.web.db import database_version, get_db
 
-    db_path = tmp_path / "site.db"
-    shutil.copy(built_db[0], db_path)
-    app = create_app({"TESTING": True, "DATABASE": str(db_path)})
-    name = "select name from assets where id = 'belgrave-library'"
+    db_path, app = _site(built_db, tmp_path)
     with app.test_request_context("/assets/belgrave-library"):
-        before, version = get_db().execute(name).fetchone()[0], database_version()
+        before, version = get_db().execute(NAME).fetchone()[0], database_version()
         _edit_name(db_path, "Belgrave Library (renamed meanwhile)")
         # The rest of this page still reads what its start read, and its caches the same version.
-        assert get_db().execute(name).fetchone()[0] == before and database_version() == version
+        assert get_db().execute(NAME).fetchone()[0] == before and database_version() == version
     with app.test_request_context("/assets/belgrave-library"):  # the thread's kept reader, next page
-        assert get_db().execute(name).fetchone()[0] == "Belgrave Library (renamed meanwhile)"
+        assert get_db().execute(NAME).fetchone()[0] == "Belgrave Library (renamed meanwhile)"
         assert database_version() != version
 
 
 def test_a_request_that_writes_then_reads_what_it_wrote(built_db, tmp_path):
     from app.web.db import get_db, get_write_db
 
-    db_path = tmp_path / "site.db"
-    shutil.copy(built_db[0], db_path)
-    app = create_app({"TESTING": True, "DATABASE": str(db_path)})
-    name = "select name from assets where id = 'belgrave-library'"
+    _, app = _site(built_db, tmp_path)
     with app.test_request_context("/workspace/assets/belgrave-library"):
-        get_db().execute(name).fetchone()
+        get_db().execute(NAME).fetchone()
         writer = get_write_db()
         writer.execute("update assets set name = 'Belgrave Library (saved)' where id = 'belgrave-library'")
         writer.conn.commit()
-        assert get_db().execute(name).fetchone()[0] == "Belgrave Library (saved)"
+        assert get_db().execute(NAME).fetchone()[0] == "Belgrave Library (saved)"
