@@ -113,6 +113,11 @@ class Result(NamedTuple):
         return walking_minutes(self.distance_m)
 
 
+def next_changes(*groups) -> list:
+    """When what each result says about its next session stops being true, for each group of results."""
+    return [result.next_on.changes_at() for results in groups for result in results if result.next_on is not None]
+
+
 @dataclass(frozen=True)
 class Found:
     results: Sequence[Result]

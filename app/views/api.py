@@ -8,7 +8,7 @@ import orjson
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import get_locale
 
-from app.assets.search import get_asset, hydrate, list_wards, redirect_for, result_for, search
+from app.assets.search import get_asset, hydrate, list_wards, next_changes, redirect_for, result_for, search
 from app.formats.clusters import ViewError, group, parse_view
 from app.formats.geojson import pin_features, points_geojson, wards_geojson
 from app.web import compress
@@ -78,7 +78,7 @@ def assets():
     results = found.results + found.ward_only
     page = hydrate(get_db(), results[offset:offset + limit])
     if parsed.query.at is None:
-        valid_until(next_midnight(now), *(r.next_on.changes_at() for r in page if r.next_on is not None))
+        valid_until(next_midnight(now), *next_changes(page))
     return jsonify(
         total=len(results), limit=limit, offset=offset, suggestion=found.suggestion,
         assets=[{**r.asset, "distance_m": None if r.distance_m is None else round(r.distance_m),

@@ -20,6 +20,7 @@ from app.assets.search import (
     is_private,
     is_stale,
     list_wards,
+    next_changes,
     on_each_day,
     redirect_for,
     result_for,
@@ -193,7 +194,7 @@ def home():
     shown_services = tuple(services if printing else services[:SERVICES_SHOWN])
     if found is not None and not nothing and parsed.query.at is None:
         # What is on "now" can change with any listing's session; the rest with those on the page.
-        valid_until(next_midnight(now), *_changes(pages.items, shown_services,
+        valid_until(next_midnight(now), *next_changes(pages.items, shown_services,
                                                   [r for group in ward_groups for r in group["results"]]))
     return render_template(
         "pages/home.html", nothing=alternatives(db, parsed.query, now) if nothing else None,
@@ -206,11 +207,6 @@ def home():
         wards=wards, facets=facets(db), day_codes=DAY_CODES, today=now.date(), ward_name=names.get,
         ward_slug={w["ward_code"]: w["slug"] for w in wards}.get,
     )
-
-
-def _changes(*shown):
-    """When what each shown listing says about its next session stops being true (app/web/page_cache.py)."""
-    return [result.next_on.changes_at() for results in shown for result in results if result.next_on is not None]
 
 
 def shows_osm_data(db) -> bool:
@@ -281,7 +277,7 @@ def asset(asset_id: str):
     structured = listing_jsonld({**found, "private": is_private(db, found["id"])},
                                 url_for("pages.asset", asset_id=found["id"], _external=True, lang=None),
                                 area_name=area.name, zone=area.timezone)
-    valid_until(next_midnight(now), *_changes([result]))
+    valid_until(next_midnight(now), *next_changes([result]))
     return render_template("pages/asset.html", asset=found, result=result, map=parts,
                            stale=is_stale(found, now.date()), today=now.date(), structured=structured)
 
